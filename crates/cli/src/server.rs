@@ -1,0 +1,99 @@
+//! The HTTP server: its routes and how it runs. Kept apart from the command line so tests can run
+//! it in-process on a loopback listener.
+
+use std::future::Future;
+
+use axum::routing::get;
+use axum::{Json, Router};
+use tokio::net::TcpListener;
+
+/// The crate version, reported by `/healthz` and the landing page.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// All routes of the server.
+pub fn router() -> Router {
+    Router::new()
+        .route("/", get(landing))
+        .route("/healthz", get(healthz))
+}
+
+/// Serves [`router`] on `listener` until `shutdown` resolves, then finishes the requests in
+/// flight and returns.
+pub async fn run(
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let addr = listener.local_addr()?;
+    tracing::info!(listen.addr = %addr, version = VERSION, "listening");
+    axum::serve(listener, router())
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    tracing::info!(listen.addr = %addr, "stopped");
+    Ok(())
+}
+
+/// `GET /healthz`: the process is up and serving.
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok", "version": VERSION }))
+}
+
+/// `GET /`: what this is, until the pages exist.
+async fn landing() -> String {
+    format!("yizhao {VERSION}\n\nThe server is running; GET /healthz reports its health.\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read as _, Write as _};
+    use std::net::SocketAddr;
+
+    /// A plain HTTP/1.1 GET over a std socket; returns the status code and the body.
+    fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+        let body = response.split_once("\r\n\r\n").unwrap().1.to_owned();
+        (status, body)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn serves_healthz_then_shuts_down_gracefully() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(run(listener, async {
+            let _ = stopped.await;
+        }));
+
+        let (status, body) = tokio::task::spawn_blocking(move || get(addr, "/healthz"))
+            .await
+            .unwrap();
+        assert_eq!(status, 200);
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({ "status": "ok", "version": VERSION })
+        );
+
+        let (status, body) = tokio::task::spawn_blocking(move || get(addr, "/"))
+            .await
+            .unwrap();
+        assert_eq!(status, 200);
+        assert!(body.starts_with(&format!("yizhao {VERSION}")));
+
+        let (status, _) = tokio::task::spawn_blocking(move || get(addr, "/nope"))
+            .await
+            .unwrap();
+        assert_eq!(status, 404);
+
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    }
+}

@@ -1,0 +1,78 @@
+//! `serve` and `demo` as real processes: health check, then a clean exit on SIGTERM.
+#![cfg(unix)]
+
+use std::io::{BufRead as _, BufReader};
+use std::process::Stdio;
+
+use crate::{Running, free_addr, terminate, wait_for_exit, wait_for_ok, yizhao};
+
+fn assert_healthy(body: &str) {
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") })
+    );
+}
+
+#[test]
+fn serve_answers_healthz_and_stops_on_sigterm() {
+    let addr = free_addr();
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let child = yizhao()
+        .args(["serve", "--listen", &addr.to_string(), "--data"])
+        .arg(&data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+
+    let body = wait_for_ok(addr, "/healthz", &mut running.0);
+    assert_healthy(&body);
+    assert!(data.is_dir(), "the data folder was not created");
+
+    terminate(&running.0);
+    let status = wait_for_exit(&mut running.0);
+    assert!(status.success(), "exit status {status}");
+}
+
+#[test]
+fn demo_prints_its_banner_serves_and_cleans_up_on_sigterm() {
+    let addr = free_addr();
+    let child = yizhao()
+        .args(["demo", "--listen", &addr.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+
+    let stdout = running.0.stdout.take().unwrap();
+    let mut banner = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        let last = line.starts_with("Serving ");
+        banner.push(line);
+        if last {
+            break;
+        }
+    }
+    let url = format!("http://{addr}/");
+    assert!(banner[0].starts_with("yizhao demo"), "{banner:?}");
+    assert!(banner.iter().any(|l| l.contains(&url)), "{banner:?}");
+    let data = banner
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("data folder:"))
+        .map(|p| std::path::PathBuf::from(p.trim()))
+        .unwrap();
+    assert!(data.is_dir(), "{} missing", data.display());
+
+    let body = wait_for_ok(addr, "/healthz", &mut running.0);
+    assert_healthy(&body);
+
+    terminate(&running.0);
+    let status = wait_for_exit(&mut running.0);
+    assert!(status.success(), "exit status {status}");
+    assert!(!data.exists(), "{} left behind", data.display());
+}
