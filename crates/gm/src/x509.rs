@@ -181,6 +181,24 @@ pub struct Extension {
     pub value: OctetString,
 }
 
+impl Extension {
+    /// A non-critical extension whose value is a DER UTF8String.
+    pub fn utf8(oid: Oid, text: &str) -> Result<Self> {
+        Ok(Extension {
+            oid,
+            critical: false,
+            value: OctetString::new(Utf8StringRef::new(text)?.to_der()?)?,
+        })
+    }
+
+    /// The value as a DER UTF8String, if it is one.
+    pub fn utf8_value(&self) -> Option<String> {
+        Utf8StringRef::from_der(self.value.as_bytes())
+            .ok()
+            .map(|s| s.as_str().to_owned())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Sequence)]
 struct ValidityDer {
     not_before: Time,

@@ -1,0 +1,103 @@
+//! The one place where errors become HTTP responses: `{"error": {"code", "message"}}`.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use yizhao_domain::authority::AuthorityError;
+use yizhao_proto::{ErrorBody, ErrorEnvelope};
+
+/// An error answered to a client: status, stable code, message for people (Chinese).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable code.
+    pub code: String,
+    /// Message.
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with the given parts.
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// 400 with a code and message.
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 401: the caller did not prove who it is.
+    pub fn unauthorized(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+
+    /// 404.
+    pub fn not_found(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    /// 500; the cause is logged here, once, and not shown to the client.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务器内部错误，请稍后再试。",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorEnvelope {
+            error: ErrorBody {
+                code: self.code,
+                message: self.message,
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<AuthorityError> for ApiError {
+    fn from(e: AuthorityError) -> Self {
+        use AuthorityError as E;
+        let status = match &e {
+            E::RealNameMismatch
+            | E::FirstDownloadByLegalRepresentative
+            | E::NothingToDownload
+            | E::OnlyLegalRepresentative
+            | E::NotAManager
+            | E::NotYetEffective
+            | E::Ended
+            | E::Revoked
+            | E::MatterNotAuthorized(_) => StatusCode::FORBIDDEN,
+            E::RealNameExpired => StatusCode::UNAUTHORIZED,
+            E::AdminLimit { .. } | E::PersonLocked | E::AlreadyHolds(_) => StatusCode::CONFLICT,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        ApiError::new(status, e.code(), e.to_string())
+    }
+}
+
+impl From<yizhao_store::StoreError> for ApiError {
+    fn from(e: yizhao_store::StoreError) -> Self {
+        ApiError::internal(&e)
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(e: JsonRejection) -> Self {
+        ApiError::bad_request(
+            "request.invalid_body",
+            format!("请求内容无法解析：{}", e.body_text()),
+        )
+    }
+}

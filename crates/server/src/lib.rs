@@ -1,0 +1,48 @@
+//! yizhao's HTTP services on axum. Each service owns its tables and is reached by the others only
+//! through its Rust API; this crate is the one place where errors become HTTP responses.
+
+pub mod authority;
+pub mod error;
+pub mod openapi;
+pub mod rng;
+
+use std::sync::Arc;
+
+use axum::routing::get;
+use axum::{Json, Router};
+
+pub use authority::{Authority, AuthorityConfig};
+pub use error::ApiError;
+
+/// The crate version, reported by `/healthz`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Every service of one process.
+pub struct Services {
+    /// The license authority.
+    pub authority: Arc<Authority>,
+}
+
+/// All routes of the server.
+pub fn router(services: &Services) -> Router {
+    Router::new()
+        .route("/", get(landing))
+        .route("/healthz", get(healthz))
+        .route("/api/openapi.json", get(openapi::document))
+        .nest(
+            yizhao_proto::authority::PREFIX,
+            authority::http::routes(services.authority.clone()),
+        )
+}
+
+/// `GET /healthz`: the process is up and serving.
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok", "version": VERSION }))
+}
+
+/// `GET /`: what this is, until the pages exist.
+async fn landing() -> String {
+    format!(
+        "yizhao {VERSION}\n\nThe server is running; GET /healthz reports its health; the API is described at /api/openapi.json.\n"
+    )
+}

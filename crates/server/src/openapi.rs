@@ -1,0 +1,116 @@
+//! `GET /api/openapi.json`: the OpenAPI 3 description of the public APIs, so that wallets and
+//! other platforms can integrate. Written by hand; a test checks every route is in it.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+fn op(summary: &str, request: Option<&str>, response: &str, auth: bool) -> Value {
+    let mut o = json!({
+        "summary": summary,
+        "responses": {
+            "200": { "description": "OK", "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{response}") } } } },
+            "default": { "description": "Error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ErrorEnvelope" } } } }
+        }
+    });
+    if let Some(r) = request {
+        o["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{r}") } } } });
+    }
+    if auth {
+        o["security"] = json!([{ "realName": [] }]);
+    }
+    o
+}
+
+fn with_query(mut o: Value, name: &str) -> Value {
+    o["parameters"] =
+        json!([{ "name": name, "in": "query", "required": true, "schema": { "type": "string" } }]);
+    o
+}
+
+fn obj(props: &[(&str, &str)]) -> Value {
+    let mut p = serde_json::Map::new();
+    for (name, ty) in props {
+        let schema = match *ty {
+            "string" | "integer" | "boolean" => json!({ "type": ty }),
+            "base64" => json!({ "type": "string", "format": "byte" }),
+            "string[]" => json!({ "type": "array", "items": { "type": "string" } }),
+            "base64[]" => {
+                json!({ "type": "array", "items": { "type": "string", "format": "byte" } })
+            }
+            "period" => {
+                json!({ "type": "array", "items": { "type": "integer" }, "minItems": 2, "maxItems": 2 })
+            }
+            other => json!({ "$ref": format!("#/components/schemas/{other}") }),
+        };
+        p.insert((*name).to_owned(), schema);
+    }
+    json!({ "type": "object", "properties": p })
+}
+
+/// The paths this document describes (relative to the server root).
+pub const PATHS: &[&str] = &[
+    "/authority/api/v1/matters",
+    "/authority/api/v1/declaration",
+    "/authority/api/v1/ca",
+    "/authority/api/v1/realname",
+    "/authority/api/v1/realname/confirm",
+    "/authority/api/v1/licenses",
+    "/authority/api/v1/challenges",
+    "/authority/api/v1/signed",
+    "/authority/api/v1/status",
+    "/authority/api/v1/dev/outbox",
+];
+
+/// The document.
+pub fn spec() -> Value {
+    let a = "/authority/api/v1";
+    json!({
+        "openapi": "3.0.3",
+        "info": { "title": "yizhao", "version": crate::VERSION, "description": "电子营业执照与电子印章联合应用：执照系统接口。Errors are {\"error\":{\"code\",\"message\"}} with a stable code." },
+        "paths": {
+            format!("{a}/matters"): { "get": op("授权事项目录 (matter catalogue)", None, "MatterList", false) },
+            format!("{a}/declaration"): { "get": op("执照下载声明", None, "Declaration", false) },
+            format!("{a}/ca"): { "get": op("The authority's root and issuing CA certificates", None, "CaInfo", false) },
+            format!("{a}/realname"): { "post": op("实名认证: name, ID number and phone must match; a code is sent (R2)", Some("RealNameRequest"), "RealNameStarted", false) },
+            format!("{a}/realname/confirm"): { "post": op("实名认证: confirm the code, get a RealName token", Some("RealNameConfirm"), "RealNameVerified", false) },
+            format!("{a}/licenses"): {
+                "get": with_query(op("可下载/已下载执照 of a locality (R3)", None, "LicenseList", true), "locality"),
+                "post": op("下载执照 to the device key (R2, R3, R7)", Some("DownloadRequest"), "DownloadedLicense", true)
+            },
+            format!("{a}/challenges"): { "post": op("A single-use challenge for a license proof", None, "Challenge", false) },
+            format!("{a}/signed"): { "post": op("A request made with a license: admins.list|add|remove, authorizations.list|add|revoke (R5, R6, R8)", Some("Signed"), "SignedResult", false) },
+            format!("{a}/status"): { "post": op("Credential status of a license certificate, signed (OCSP-like)", Some("StatusRequest"), "StatusResponse", false) },
+            format!("{a}/dev/outbox"): { "get": with_query(op("Built-in identity proofing: codes sent to a phone (demo and tests only)", None, "OutboxList", false), "phone") }
+        },
+        "components": {
+            "securitySchemes": { "realName": { "type": "apiKey", "in": "header", "name": "Authorization", "description": "RealName <token> from /realname/confirm" } },
+            "schemas": {
+                "ErrorEnvelope": { "type": "object", "properties": { "error": obj(&[("code", "string"), ("message", "string")]) } },
+                "MatterList": { "type": "array", "items": obj(&[("code", "string"), ("name", "string")]) },
+                "Declaration": obj(&[("version", "string"), ("title", "string"), ("text", "string")]),
+                "CaInfo": obj(&[("root", "base64"), ("issuing", "base64")]),
+                "RealNameRequest": obj(&[("name", "string"), ("id_number", "string"), ("phone", "string")]),
+                "RealNameStarted": obj(&[("session", "string"), ("phone_masked", "string"), ("expires_at", "integer")]),
+                "RealNameConfirm": obj(&[("session", "string"), ("code", "string")]),
+                "RealNameVerified": obj(&[("token", "string"), ("expires_at", "integer"), ("name", "string")]),
+                "LicenseOffer": obj(&[("uscc", "string"), ("entity_name", "string"), ("role", "string"), ("grant_id", "string"), ("status", "string"), ("period", "period"), ("matters", "string[]")]),
+                "LicenseList": { "type": "object", "properties": { "locality": { "type": "string" }, "downloadable": { "type": "array", "items": { "$ref": "#/components/schemas/LicenseOffer" } }, "downloaded": { "type": "array", "items": { "$ref": "#/components/schemas/LicenseOffer" } } } },
+                "DownloadRequest": obj(&[("uscc", "string"), ("grant_id", "string"), ("accepted_declaration", "string"), ("device_public_key", "base64"), ("proof_of_possession", "base64")]),
+                "FaceData": obj(&[("uscc", "string"), ("name", "string"), ("kind", "string"), ("legal_representative", "string"), ("registered_capital", "string"), ("established", "string"), ("business_term", "string"), ("domicile", "string"), ("business_scope", "string"), ("registration_authority", "string"), ("locality", "string")]),
+                "DownloadedLicense": obj(&[("license_id", "string"), ("role", "string"), ("certificate", "base64"), ("chain", "base64[]"), ("face", "FaceData")]),
+                "Challenge": obj(&[("challenge", "string"), ("expires_at", "integer")]),
+                "Signed": obj(&[("action", "string"), ("payload", "string"), ("challenge", "string"), ("certificate", "base64"), ("signature", "base64")]),
+                "SignedResult": { "description": "GrantItem or a list of GrantItem, by action" },
+                "GrantItem": obj(&[("grant_id", "string"), ("role", "string"), ("name", "string"), ("id_number_masked", "string"), ("phone_masked", "string"), ("period", "period"), ("matters", "string[]"), ("status", "string"), ("downloads", "integer")]),
+                "StatusRequest": obj(&[("certificate", "base64"), ("matter", "string")]),
+                "StatusResponse": obj(&[("body", "string"), ("signature", "base64"), ("signer", "base64")]),
+                "OutboxList": { "type": "array", "items": obj(&[("phone", "string"), ("text", "string"), ("code", "string"), ("at", "integer")]) }
+            }
+        }
+    })
+}
+
+/// `GET /api/openapi.json`.
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}

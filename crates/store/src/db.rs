@@ -1,0 +1,142 @@
+//! The database handle over either backend, its connection setup and its transactions.
+
+use std::path::Path;
+use std::str::FromStr as _;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::{Postgres, Sqlite};
+
+use crate::error::{Result, StoreError};
+
+/// How long a SQLite connection waits for another writer's lock before it gives up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The migrations of each backend, embedded at build time (no database needed to build).
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The connection pool of one backend.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Backend {
+    /// SQLite, the embedded default: one file in the data folder.
+    Sqlite(SqlitePool),
+    /// PostgreSQL, for several replicas behind a load balancer.
+    Postgres(PgPool),
+}
+
+/// The store's database: a migrated connection pool over SQLite or PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct Database {
+    backend: Backend,
+}
+
+impl Database {
+    /// Connects to `url` (`sqlite://PATH?mode=rwc` or `postgres://…`) and applies the migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+        match scheme {
+            "sqlite" => Self::open_sqlite(SqliteConnectOptions::from_str(url)?).await,
+            "postgres" | "postgresql" => {
+                let pool = PgPoolOptions::new().connect(url).await?;
+                POSTGRES_MIGRATIONS.run(&pool).await?;
+                Ok(Self {
+                    backend: Backend::Postgres(pool),
+                })
+            }
+            other => Err(StoreError::UnsupportedUrl {
+                scheme: other.to_owned(),
+            }),
+        }
+    }
+
+    /// Opens (creating it if missing) the SQLite database file at `path` and applies the
+    /// migrations.
+    pub async fn sqlite_file(path: impl AsRef<Path>) -> Result<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path.as_ref())
+            .create_if_missing(true);
+        Self::open_sqlite(options).await
+    }
+
+    async fn open_sqlite(options: SqliteConnectOptions) -> Result<Self> {
+        let options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(SQLITE_BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new().connect_with(options).await?;
+        SQLITE_MIGRATIONS.run(&pool).await?;
+        Ok(Self {
+            backend: Backend::Sqlite(pool),
+        })
+    }
+
+    /// The backend and its pool, for code that needs backend-specific SQL.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// Begins a write transaction; dropping it without [`Transaction::commit`] rolls it back.
+    ///
+    /// On SQLite the transaction starts with `BEGIN IMMEDIATE`, so it holds the write lock from
+    /// the start and two writers can never read the same state and both build on it.
+    pub async fn begin(&self) -> Result<Transaction> {
+        let inner = match &self.backend {
+            Backend::Sqlite(pool) => TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Transaction { inner })
+    }
+
+    /// Begins a plain transaction (no write lock up front on SQLite), for reads.
+    pub(crate) async fn begin_deferred(&self) -> Result<Transaction> {
+        let inner = match &self.backend {
+            Backend::Sqlite(pool) => TxInner::Sqlite(pool.begin().await?),
+            Backend::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Transaction { inner })
+    }
+
+    /// Closes every connection of the pool and waits until they are closed.
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite(pool) => pool.close().await,
+            Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// A transaction on either backend; dropping it without [`Transaction::commit`] rolls it back.
+#[derive(Debug)]
+pub struct Transaction {
+    pub(crate) inner: TxInner,
+}
+
+/// The sqlx transaction of one backend.
+#[derive(Debug)]
+pub(crate) enum TxInner {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Transaction {
+    /// Commits every change made in this transaction.
+    pub async fn commit(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(tx) => tx.commit().await?,
+            TxInner::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Rolls back every change made in this transaction (as dropping it does, but waits).
+    pub async fn rollback(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(tx) => tx.rollback().await?,
+            TxInner::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,37 @@
+//! The one error type of the store.
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database could not be reached, or refused or failed a statement.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The schema migrations could not be applied.
+    #[error("migration error: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// The connection URL names no supported backend (only `sqlite:` and `postgres:` are).
+    #[error("unsupported database URL scheme {scheme:?}: expected sqlite: or postgres:")]
+    UnsupportedUrl {
+        /// The scheme found (never the whole URL, which may hold a password).
+        scheme: String,
+    },
+    /// A stored value is outside the range the store writes, so the row cannot be read.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// A stable code for this error, for logs and for messages shown to people.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Database(_) => "store.database",
+            Self::Migration(_) => "store.migration",
+            Self::UnsupportedUrl { .. } => "store.unsupported_url",
+            Self::Corrupt(_) => "store.corrupt",
+        }
+    }
+}
+
+/// The store's result type.
+pub type Result<T, E = StoreError> = core::result::Result<T, E>;

@@ -1,0 +1,14 @@
+//! yizhao's storage over sqlx: one [`Database`] over SQLite (embedded default) or PostgreSQL
+//! (scale), its migrations, and the SM3-chained append-only audit log (SYSTEM.md §6).
+//!
+//! Time never comes from the clock here: callers pass it in.
+
+mod audit;
+mod authority;
+mod db;
+mod error;
+
+pub use audit::{AuditEntry, AuditRecord, AuditVerdict, GENESIS_PREV_HASH, audit_hash};
+pub use authority::{EnterpriseRow, GrantRow, LicenseRow, OutboxRow, RealNameRow};
+pub use db::{Backend, Database, Transaction};
+pub use error::{Result, StoreError};

@@ -1,0 +1,187 @@
+//! The HTTP client of the license authority's API (`/authority/api/v1`).
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use yizhao_proto::ErrorEnvelope;
+use yizhao_proto::authority::{
+    CaInfo, Challenge, Declaration, DownloadRequest, DownloadedLicense, LicenseList, MatterItem,
+    OutboxMessage, PREFIX, RealNameConfirm, RealNameRequest, RealNameStarted, RealNameVerified,
+    Signed, StatusRequest, StatusResponse,
+};
+
+use crate::error::{Result, WalletError};
+
+/// The default server, `yizhao serve`'s default address.
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8080";
+
+/// How long to wait for the authority to accept a connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one request may take, answer included.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A client of one license authority.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client").field("base", &self.base).finish()
+    }
+}
+
+impl Client {
+    /// A client of the authority at `server` (scheme, host and port, e.g.
+    /// `http://127.0.0.1:8080`).
+    pub fn new(server: &str) -> Result<Self> {
+        let server = server.trim_end_matches('/');
+        if !(server.starts_with("http://") || server.starts_with("https://")) {
+            return Err(WalletError::Input(format!(
+                "服务器地址应以 http:// 或 https:// 开头: {server}"
+            )));
+        }
+        reqwest::Url::parse(server)
+            .map_err(|e| WalletError::Input(format!("服务器地址无效: {e}")))?;
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("yizhao-wallet/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(|e| WalletError::Network(e.to_string()))?;
+        Ok(Client {
+            http,
+            base: format!("{server}{PREFIX}"),
+        })
+    }
+
+    /// `GET /matters`: the catalogue of matters.
+    pub async fn matters(&self) -> Result<Vec<MatterItem>> {
+        self.send(self.http.get(self.url("/matters"))).await
+    }
+
+    /// `GET /declaration`: the download declaration.
+    pub async fn declaration(&self) -> Result<Declaration> {
+        self.send(self.http.get(self.url("/declaration"))).await
+    }
+
+    /// `GET /ca`: the authority's CA certificates.
+    pub async fn ca(&self) -> Result<CaInfo> {
+        self.send(self.http.get(self.url("/ca"))).await
+    }
+
+    /// `POST /realname`: start real-name verification; a code goes to the phone.
+    pub async fn realname(&self, req: &RealNameRequest) -> Result<RealNameStarted> {
+        self.post("/realname", req).await
+    }
+
+    /// `POST /realname/confirm`: finish it with the code; gives the token.
+    pub async fn realname_confirm(&self, req: &RealNameConfirm) -> Result<RealNameVerified> {
+        self.post("/realname/confirm", req).await
+    }
+
+    /// `GET /licenses?locality=…`: the licenses of a locality the verified person may download.
+    pub async fn licenses(&self, token: &str, locality: &str) -> Result<LicenseList> {
+        let req = self
+            .http
+            .get(self.url_with("/licenses", "locality", locality)?)
+            .header(reqwest::header::AUTHORIZATION, realname_header(token));
+        self.send(req).await
+    }
+
+    /// `POST /licenses`: download a license for this phone's fresh key.
+    pub async fn download(&self, token: &str, req: &DownloadRequest) -> Result<DownloadedLicense> {
+        let req = self
+            .http
+            .post(self.url("/licenses"))
+            .header(reqwest::header::AUTHORIZATION, realname_header(token))
+            .json(req);
+        self.send(req).await
+    }
+
+    /// `POST /challenges`: a fresh single-use challenge.
+    pub async fn challenge(&self) -> Result<Challenge> {
+        self.send(self.http.post(self.url("/challenges"))).await
+    }
+
+    /// `POST /signed`: a request made with a license; `R` is the action's answer.
+    pub async fn signed<R: DeserializeOwned>(&self, signed: &Signed) -> Result<R> {
+        self.post("/signed", signed).await
+    }
+
+    /// `POST /status`: whether a license may be used now.
+    pub async fn status(&self, req: &StatusRequest) -> Result<StatusResponse> {
+        self.post("/status", req).await
+    }
+
+    /// `GET /dev/outbox?phone=…`: codes sent by the built-in identity proofing (demo, tests).
+    pub async fn outbox(&self, phone: &str) -> Result<Vec<OutboxMessage>> {
+        let req = self.http.get(self.url_with("/dev/outbox", "phone", phone)?);
+        self.send(req).await
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The URL with one query parameter, percent-encoded.
+    fn url_with(&self, path: &str, key: &str, value: &str) -> Result<reqwest::Url> {
+        reqwest::Url::parse_with_params(&self.url(path), &[(key, value)])
+            .map_err(|e| WalletError::Input(format!("服务器地址无效: {e}")))
+    }
+
+    async fn post<B: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<R> {
+        self.send(self.http.post(self.url(path)).json(body)).await
+    }
+
+    async fn send<R: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<R> {
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| WalletError::Network(network_message(&e)))?;
+        let status = resp.status();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| WalletError::Network(network_message(&e)))?;
+        if !status.is_success() {
+            return Err(match serde_json::from_slice::<ErrorEnvelope>(&bytes) {
+                Ok(env) => WalletError::Server {
+                    status: status.as_u16(),
+                    code: env.error.code,
+                    message: env.error.message,
+                },
+                Err(_) => WalletError::Http {
+                    status: status.as_u16(),
+                },
+            });
+        }
+        serde_json::from_slice(&bytes)
+            .map_err(|e| WalletError::Format(format!("服务器应答无法解析: {e}")))
+    }
+}
+
+fn realname_header(token: &str) -> String {
+    format!("RealName {token}")
+}
+
+/// The error and its causes on one line; reqwest errors carry no secrets but the URL.
+fn network_message(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}

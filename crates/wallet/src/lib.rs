@@ -1,0 +1,22 @@
+//! The phone of yizhao (电子营业执照 小程序/APP): one home folder holds one keystore, sealed under
+//! the device password, with a key per downloaded license; the license authority is reached only
+//! over HTTP.
+//!
+//! - [`Home`]: the folder (`wallet.keystore`, `licenses.json`, `state.json`), atomic writes.
+//! - [`Client`]: the authority's API (`/authority/api/v1`).
+//! - [`Wallet`]: the flows of manual §3.1 over both.
+//! - [`WalletCli`]: the `yizhao wallet …` commands, mounted by the binary.
+
+pub mod cli;
+pub mod client;
+pub mod error;
+pub mod flows;
+pub mod home;
+mod render;
+pub mod time;
+pub use cli::WalletCli;
+pub use client::Client;
+pub use error::{Result, WalletError};
+pub use flows::{AgentAuthorization, Matters, Wallet};
+pub use home::{DEFAULT_PASSWORD, Home, RealNameSession, StoredLicense};
+pub use yizhao_gm::keystore::Password;
