@@ -1,26 +1,219 @@
 //! `yizhao demo`: a fresh embedded instance on a temporary data folder. It plays the manual's
-//! scenario step by step (docs: SCENARIO.md), printing each step and its outcome, then serves the
-//! instance until Ctrl-C so a person can carry on by hand.
+//! scenario step by step (SCENARIO.md) through the real HTTP API and real wallets (one home
+//! folder per phone), printing each step and its outcome, then serves the instance until Ctrl-C
+//! so a person can carry on by hand. Steps that are not built yet are not printed.
 
 use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::Context as _;
+use yizhao_domain::authority::{MATTER_BIDDING, matter};
+use yizhao_domain::registry::{Person, demo_person, demo_registry_entry};
+use yizhao_gm::keystore::Password;
+use yizhao_proto::authority::PersonInput;
+use yizhao_wallet::{AgentAuthorization, Client, Home, Matters, Wallet};
 
-use crate::{server, system};
+use crate::{app, server, system};
 
-/// One step of the scenario, played before serving.
-trait Step {
-    /// What the step does, in the manual's words.
-    fn title(&self) -> &str;
-    /// Plays the step on the fresh instance; returns its outcome in one line.
-    fn run(&self, data_dir: &Path) -> anyhow::Result<String>;
+const COMPANY: &str = "宜昌市示范建设工程有限公司";
+/// The password 张伟 sets in step 1 (printed, so a person can go on with his phone).
+const ZHANGWEI_PASSWORD: &str = "Zw@2026yc";
+
+fn cast(name: &str) -> anyhow::Result<Person> {
+    demo_person(name).with_context(|| format!("{name} is missing from the demo registry"))
 }
 
-/// The scenario's steps that are built so far, in order. Steps that are not built yet are not
-/// listed: the demo never prints a step it did not play.
-fn steps() -> Vec<Box<dyn Step>> {
-    Vec::new()
+fn input(p: &Person) -> PersonInput {
+    PersonInput {
+        name: p.name.clone(),
+        id_number: p.id_number.as_str().into(),
+        phone: p.phone.as_str().into(),
+    }
+}
+
+fn role(r: &str) -> &'static str {
+    yizhao_domain::authority::Role::parse(r).map_or("?", |r| r.label())
+}
+
+fn err(e: yizhao_wallet::WalletError) -> anyhow::Error {
+    anyhow::anyhow!("{e} [{}]", e.code())
+}
+
+/// A phone of the cast: its wallet and who holds it.
+struct Phone {
+    wallet: Wallet,
+    person: Person,
+}
+
+impl Phone {
+    fn open(root: &Path, folder: &str, person: Person, url: &str) -> anyhow::Result<Self> {
+        let home = Home::open(root.join(folder)).map_err(err)?;
+        Ok(Phone {
+            wallet: Wallet::new(home, Client::new(url).map_err(err)?),
+            person,
+        })
+    }
+
+    /// 实名认证: name, ID number, phone; the code from the SMS outbox.
+    async fn realname(&self) -> anyhow::Result<String> {
+        let p = &self.person;
+        let started = self
+            .wallet
+            .realname(&p.name, p.id_number.as_str(), p.phone.as_str())
+            .await
+            .map_err(err)?;
+        let outbox = self
+            .wallet
+            .client()
+            .outbox(p.phone.as_str())
+            .await
+            .map_err(err)?;
+        let code = outbox
+            .first()
+            .map(|m| m.code.clone())
+            .context("no code in the outbox")?;
+        self.wallet
+            .confirm(&started.session, &code)
+            .await
+            .map_err(err)?;
+        Ok(format!(
+            "{} 实名认证通过（短信验证码 {code} 发送至 {}）",
+            p.name, started.phone_masked
+        ))
+    }
+}
+
+/// Play the license part of the scenario (steps 1 and 2); returns the lines to print.
+async fn play(root: &Path, url: &str) -> anyhow::Result<()> {
+    let company = demo_registry_entry(COMPANY).context("the demo company is missing")?;
+    let uscc = company.uscc.as_str().to_owned();
+    let mut rng = yizhao_gm::system_rng();
+    let default_pw = Password::new(yizhao_wallet::DEFAULT_PASSWORD);
+    let zw = Phone::open(root, "phone-zhangwei", cast("张伟")?, url)?;
+    let ln = Phone::open(root, "phone-lina", cast("李娜")?, url)?;
+    let wq = Phone::open(root, "phone-wangqiang", cast("王强")?, url)?;
+
+    println!(
+        "1. 张伟（法定代表人）在手机上实名认证，选择登记地 {}，同意《执照下载声明》并下载执照（R2–R4）",
+        company.locality
+    );
+    println!("   → {}", zw.realname().await?);
+    let list = zw
+        .wallet
+        .list_licenses(&company.locality)
+        .await
+        .map_err(err)?;
+    println!(
+        "   → 登记地 {} 可下载执照 {} 个：{}",
+        company.locality,
+        list.downloadable.len(),
+        list.downloadable
+            .iter()
+            .map(|o| o.entity_name.as_str())
+            .collect::<Vec<_>>()
+            .join("、")
+    );
+    let lic = zw
+        .wallet
+        .download(&uscc, None, true, &default_pw, &mut rng)
+        .await
+        .map_err(err)?;
+    println!(
+        "   → 已下载「{}」电子营业执照（{}，执照编号 {}）",
+        lic.entity_name,
+        role(&lic.role),
+        lic.license_id
+    );
+    println!("   → 警告：执照密码仍为默认密码 123456；张伟将其修改为 {ZHANGWEI_PASSWORD}");
+    zw.wallet
+        .home()
+        .change_password(&default_pw, &Password::new(ZHANGWEI_PASSWORD), &mut rng)
+        .map_err(err)?;
+    let zw_pw = Password::new(ZHANGWEI_PASSWORD);
+
+    println!(
+        "2. 张伟添加李娜为证照管理员；李娜精准授权王强（{}），期限覆盖整个招投标周期；二人各自下载执照（R5–R8）",
+        matter(MATTER_BIDDING).map_or(MATTER_BIDDING, |m| m.name)
+    );
+    let admin = zw
+        .wallet
+        .admins_add(&uscc, input(&ln.person), &zw_pw)
+        .await
+        .map_err(err)?;
+    println!(
+        "   → 证照管理员：{}（{}，{}）",
+        admin.name, admin.id_number_masked, admin.phone_masked
+    );
+    println!("   → {}", ln.realname().await?);
+    let ln_lic = ln
+        .wallet
+        .download(&uscc, None, true, &default_pw, &mut rng)
+        .await
+        .map_err(err)?;
+    println!("   → 李娜已下载执照（{}）", role(&ln_lic.role));
+    let now = {
+        use yizhao_domain::time::Clock as _;
+        system::SystemClock.now().0
+    };
+    let grant = ln
+        .wallet
+        .agents_authorize(
+            &uscc,
+            AgentAuthorization {
+                agent: input(&wq.person),
+                start: Some(now),
+                end: Some(now + 30 * 86_400),
+                matters: Matters::Precise(vec![MATTER_BIDDING.to_owned()]),
+            },
+            &default_pw,
+        )
+        .await
+        .map_err(err)?;
+    println!(
+        "   → 授权办事人员：{}，精准授权，30天，状态 {}",
+        grant.name, grant.status
+    );
+    println!("   → {}", wq.realname().await?);
+    let wq_lic = wq
+        .wallet
+        .download(&uscc, None, true, &default_pw, &mut rng)
+        .await
+        .map_err(err)?;
+    let st = wq
+        .wallet
+        .status(&wq_lic.license_id, Some(MATTER_BIDDING))
+        .await
+        .map_err(err)?;
+    println!(
+        "   → 王强已下载执照（{}）；用于招投标：{}",
+        role(&wq_lic.role),
+        if st.usable { "可用" } else { "不可用" }
+    );
+    let st = wq
+        .wallet
+        .status(
+            &wq_lic.license_id,
+            Some(yizhao_domain::authority::MATTER_PROCUREMENT),
+        )
+        .await
+        .map_err(err)?;
+    println!(
+        "   → 用于政采（未授权事项）：{}",
+        st.reason.map_or("可用".to_owned(), |r| r.message)
+    );
+    println!();
+    println!("Phones (wallet homes) — carry on by hand, e.g.:");
+    for (who, folder, pw) in [
+        ("张伟", "phone-zhangwei", ZHANGWEI_PASSWORD),
+        ("李娜", "phone-lina", "123456"),
+        ("王强", "phone-wangqiang", "123456"),
+    ] {
+        println!(
+            "  {who}: yizhao wallet --home {} --server {url} --password {pw} show",
+            root.join(folder).display()
+        );
+    }
+    Ok(())
 }
 
 /// Creates the temporary instance, plays the steps, then serves until Ctrl-C or SIGTERM.
@@ -30,26 +223,42 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
         .prefix("yizhao-demo-")
         .tempdir()
         .context("cannot create a temporary data folder")?;
+    let store = app::StoreArgs {
+        data: data.path().join("server"),
+        database: None,
+    };
+    let db = app::open_database(&store).await?;
+    let services = app::start(db.clone(), &store.data, true).await?;
     let listener = system::bind(listen).await?;
     let shutdown = system::shutdown_signal()?;
     let addr = listener.local_addr()?;
+    let url = format!("http://{addr}");
 
     println!("yizhao demo: a fresh embedded instance, removed when you stop it.");
     println!("  data folder: {}", data.path().display());
-    println!("  web pages:   http://{addr}/");
+    println!("  web pages:   {url}/");
+    println!("  API:         {url}/api/openapi.json");
     println!();
 
-    for (n, step) in steps().iter().enumerate() {
-        let n = n + 1;
-        println!("{n}. {}", step.title());
-        let outcome = step
-            .run(data.path())
-            .with_context(|| format!("demo step {n} failed: {}", step.title()))?;
-        println!("   → {outcome}");
+    let server = tokio::spawn(server::run(
+        listener,
+        yizhao_server::router(&services),
+        shutdown,
+    ));
+    play(data.path(), &url)
+        .await
+        .context("the demo scenario failed")?;
+    match db.verify_audit().await? {
+        yizhao_store::AuditVerdict::Intact { records } => {
+            println!("10. 审计日志（SM3 哈希链）完整：{records} 条记录")
+        }
+        yizhao_store::AuditVerdict::Broken { seq, reason } => {
+            anyhow::bail!("audit log broken at {seq}: {reason}")
+        }
     }
-
-    println!("Serving http://{addr}/ — press Ctrl-C to stop.");
-    server::run(listener, shutdown).await?;
+    println!();
+    println!("Serving {url}/ — press Ctrl-C to stop.");
+    server.await.context("the server task failed")??;
     data.close()
         .context("cannot remove the temporary data folder")
 }

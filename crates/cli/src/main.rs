@@ -1,6 +1,7 @@
 //! `yizhao`: the one binary. `serve` runs the platform on a data folder; `demo` runs it on a
 //! fresh temporary one after playing the manual's scenario.
 
+mod app;
 mod demo;
 mod server;
 mod system;
@@ -28,6 +29,36 @@ enum Command {
     Serve(ServeArgs),
     /// Play the manual's scenario on a fresh temporary instance, then serve it until Ctrl-C.
     Demo(DemoArgs),
+    /// The phone: a wallet in a home folder (`yizhao wallet --home DIR …`).
+    Wallet(yizhao_wallet::WalletCli),
+    /// The license authority's enterprise registry.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// Operator commands on the registry.
+#[derive(Debug, Subcommand)]
+enum RegistryCommand {
+    /// Import enterprises from a UTF-8 CSV file (columns in README); all or nothing.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        #[command(flatten)]
+        store: app::StoreArgs,
+    },
+}
+
+/// Operator commands on the audit log.
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the SM3 hash chain; report the first broken record or "intact".
+    Verify {
+        #[command(flatten)]
+        store: app::StoreArgs,
+    },
 }
 
 /// Configuration of `serve`.
@@ -36,9 +67,11 @@ struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Data folder; created if missing.
-    #[arg(long, value_name = "DIR", default_value = "./data")]
-    data: PathBuf,
+    #[command(flatten)]
+    store: app::StoreArgs,
+    /// Load the demo registry (about 25 fictional enterprises) at start.
+    #[arg(long)]
+    demo_data: bool,
 }
 
 /// Configuration of `demo`.
@@ -51,6 +84,16 @@ struct DemoArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Wallet(wallet) = cli.command {
+        // The wallet prints its own results and errors (and JSON with --json).
+        return match tokio::runtime::Runtime::new() {
+            Ok(rt) => rt.block_on(wallet.run()),
+            Err(error) => {
+                eprintln!("yizhao: cannot start the async runtime: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     init_logging();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -69,6 +112,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         match cli.command {
             Command::Serve(args) => serve(args).await,
             Command::Demo(args) => demo::run(args.listen).await,
+            Command::Wallet(_) => unreachable!("handled before logging starts"),
+            Command::Registry(RegistryCommand::Import { file, store }) => {
+                registry_import(&file, &store).await
+            }
+            Command::Audit(AuditCommand::Verify { store }) => audit_verify(&store).await,
         }
     })
 }
@@ -83,9 +131,47 @@ fn init_logging() {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    system::create_data_folder(&args.data)?;
+    let db = app::open_database(&args.store).await?;
+    let services = app::start(db, &args.store.data, args.demo_data).await?;
     let listener = system::bind(args.listen).await?;
     let shutdown = system::shutdown_signal()?;
-    tracing::info!(data.dir = %args.data.display(), "data folder ready");
-    server::run(listener, shutdown).await
+    tracing::info!(data.dir = %args.store.data.display(), "data folder ready");
+    server::run(listener, yizhao_server::router(&services), shutdown).await
+}
+
+async fn registry_import(file: &std::path::Path, store: &app::StoreArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read {} (it must be UTF-8 CSV)", file.display()))?;
+    let enterprises = match yizhao_domain::registry::parse_csv(&text) {
+        Ok(e) => e,
+        Err(report) => {
+            anyhow::bail!(
+                "{} has errors; nothing was imported:\n{report}",
+                file.display()
+            )
+        }
+    };
+    let db = app::open_database(store).await?;
+    let services = app::start(db, &store.data, false).await?;
+    let rows: Vec<_> = enterprises.iter().map(app::registry_row).collect();
+    let n = services
+        .authority
+        .import_registry(&rows, "operator")
+        .await
+        .map_err(|e| anyhow::anyhow!("import failed: {}", e.message))?;
+    println!("imported {n} enterprises from {}", file.display());
+    Ok(())
+}
+
+async fn audit_verify(store: &app::StoreArgs) -> anyhow::Result<()> {
+    let db = app::open_database(store).await?;
+    match db.verify_audit().await? {
+        yizhao_store::AuditVerdict::Intact { records } => {
+            println!("audit log intact ({records} records)");
+            Ok(())
+        }
+        yizhao_store::AuditVerdict::Broken { seq, reason } => {
+            anyhow::bail!("audit log broken at record {seq}: {reason}")
+        }
+    }
 }

@@ -3,43 +3,23 @@
 
 use std::future::Future;
 
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use tokio::net::TcpListener;
 
-/// The crate version, reported by `/healthz` and the landing page.
-const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// All routes of the server.
-pub fn router() -> Router {
-    Router::new()
-        .route("/", get(landing))
-        .route("/healthz", get(healthz))
-}
-
-/// Serves [`router`] on `listener` until `shutdown` resolves, then finishes the requests in
+/// Serves `router` on `listener` until `shutdown` resolves, then finishes the requests in
 /// flight and returns.
 pub async fn run(
     listener: TcpListener,
+    router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
-    tracing::info!(listen.addr = %addr, version = VERSION, "listening");
-    axum::serve(listener, router())
+    tracing::info!(listen.addr = %addr, version = yizhao_server::VERSION, "listening");
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await?;
     tracing::info!(listen.addr = %addr, "stopped");
     Ok(())
-}
-
-/// `GET /healthz`: the process is up and serving.
-async fn healthz() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok", "version": VERSION }))
-}
-
-/// `GET /`: what this is, until the pages exist.
-async fn landing() -> String {
-    format!("yizhao {VERSION}\n\nThe server is running; GET /healthz reports its health.\n")
 }
 
 #[cfg(test)]
@@ -68,7 +48,12 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(run(listener, async {
+        let dir = tempfile::tempdir().unwrap();
+        let db = yizhao_store::Database::sqlite_file(dir.path().join("t.db"))
+            .await
+            .unwrap();
+        let services = crate::app::start(db, dir.path(), false).await.unwrap();
+        let server = tokio::spawn(run(listener, yizhao_server::router(&services), async {
             let _ = stopped.await;
         }));
 
@@ -79,14 +64,14 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(
             json,
-            serde_json::json!({ "status": "ok", "version": VERSION })
+            serde_json::json!({ "status": "ok", "version": yizhao_server::VERSION })
         );
 
         let (status, body) = tokio::task::spawn_blocking(move || get(addr, "/"))
             .await
             .unwrap();
         assert_eq!(status, 200);
-        assert!(body.starts_with(&format!("yizhao {VERSION}")));
+        assert!(body.starts_with(&format!("yizhao {}", yizhao_server::VERSION)));
 
         let (status, _) = tokio::task::spawn_blocking(move || get(addr, "/nope"))
             .await

@@ -8,6 +8,38 @@ use std::path::Path;
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
+/// The clock of the real world: the one place that reads the system time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl yizhao_domain::time::Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)] // the system adapter is where time enters
+    fn now(&self) -> yizhao_domain::time::Timestamp {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        yizhao_domain::time::Timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
+    }
+}
+
+/// Write a secret to a new file readable by its owner only.
+pub fn write_secret_file(path: &Path, content: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut f = options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    f.write_all(content.as_bytes())
+        .and_then(|()| f.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
 /// Binds `addr`, naming it in the error.
 pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     TcpListener::bind(addr)

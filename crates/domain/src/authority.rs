@@ -258,7 +258,10 @@ impl LicenseGrant {
         if let Some(m) = matter_code
             && !self.scope.permits(m)
         {
-            return Err(AuthorityError::MatterNotAuthorized(m.to_string()));
+            // The message names the matter as people know it.
+            return Err(AuthorityError::MatterNotAuthorized(
+                matter(m).map_or(m, |x| x.name).to_string(),
+            ));
         }
         Ok(())
     }
@@ -503,7 +506,7 @@ mod tests {
         assert_eq!(
             g.check_use(Some(MATTER_PROCUREMENT), T0),
             Err(AuthorityError::MatterNotAuthorized(
-                MATTER_PROCUREMENT.into()
+                "电子政务-财政-政采中心招投标".into()
             ))
         );
         let all = agent(Scope::AllBusiness, 0, DAY);

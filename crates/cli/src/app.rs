@@ -1,0 +1,111 @@
+//! Boot: open the database, load the services' secrets, start the services. Shared by `serve`,
+//! `demo` and the operator commands.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Args;
+use yizhao_domain::registry::Enterprise;
+use yizhao_gm::keystore::{KdfParams, Password};
+use yizhao_server::rng::{RandomSource, SystemRandom, random_hex};
+use yizhao_server::{Authority, AuthorityConfig, Services};
+use yizhao_store::{Database, EnterpriseRow};
+
+use crate::system::{self, SystemClock};
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Data folder; created if missing.
+    #[arg(long, value_name = "DIR", default_value = "./data")]
+    pub data: PathBuf,
+    /// Database URL (`sqlite://…` or `postgres://…`); default: SQLite in the data folder.
+    #[arg(long, value_name = "URL", env = "YIZHAO_DATABASE_URL")]
+    pub database: Option<String>,
+}
+
+/// Open (and migrate) the database these arguments name.
+pub async fn open_database(args: &StoreArgs) -> anyhow::Result<Database> {
+    system::create_data_folder(&args.data)?;
+    match &args.database {
+        Some(url) => Database::connect(url)
+            .await
+            .context("cannot open the database (check --database)"),
+        None => {
+            let path = args.data.join("yizhao.db");
+            Database::sqlite_file(&path)
+                .await
+                .with_context(|| format!("cannot open the database {}", path.display()))
+        }
+    }
+}
+
+/// The password that seals the authority's keys in the database: `YIZHAO_KEY_PASSWORD`, else
+/// the file `authority-key-password` in the data folder, made with random content on first use.
+pub fn key_password(data: &Path) -> anyhow::Result<Password> {
+    if let Ok(p) = std::env::var("YIZHAO_KEY_PASSWORD") {
+        return Ok(Password::new(p));
+    }
+    let path = data.join("authority-key-password");
+    if let Ok(p) = std::fs::read_to_string(&path) {
+        return Ok(Password::new(p.trim().to_owned()));
+    }
+    let p = random_hex(&SystemRandom, 32);
+    system::write_secret_file(&path, &p)?;
+    Ok(Password::new(p))
+}
+
+/// The registry row of a parsed enterprise.
+pub fn registry_row(e: &Enterprise) -> EnterpriseRow {
+    EnterpriseRow {
+        uscc: e.uscc.as_str().into(),
+        name: e.name.clone(),
+        kind: e.kind.clone(),
+        lr_name: e.legal_representative.name.clone(),
+        lr_id_number: e.legal_representative.id_number.as_str().into(),
+        lr_phone: e.legal_representative.phone.as_str().into(),
+        registered_capital: e.registered_capital.clone(),
+        established: e.established.clone(),
+        business_term: e.business_term.clone(),
+        domicile: e.domicile.clone(),
+        business_scope: e.business_scope.clone(),
+        registration_authority: e.registration_authority.clone(),
+        locality: e.locality.clone(),
+    }
+}
+
+/// Start every service on `db`.
+pub async fn start(db: Database, data: &Path, demo_data: bool) -> anyhow::Result<Services> {
+    let rng: Arc<dyn RandomSource> = Arc::new(SystemRandom);
+    let authority = Authority::start(
+        db,
+        Arc::new(SystemClock),
+        rng,
+        &key_password(data)?,
+        KdfParams::DEFAULT,
+        AuthorityConfig::default(),
+    )
+    .await
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "cannot start the license authority: {} [{}]",
+            e.message,
+            e.code
+        )
+    })?;
+    if demo_data {
+        let rows: Vec<_> = yizhao_domain::registry::demo_registry()
+            .iter()
+            .map(registry_row)
+            .collect();
+        authority
+            .import_registry(&rows, "demo-data")
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot load the demo registry: {}", e.message))?;
+        tracing::info!(registry.count = rows.len(), "demo registry loaded");
+    }
+    Ok(Services {
+        authority: Arc::new(authority),
+    })
+}
