@@ -700,3 +700,67 @@ fn openapi_lists_every_route() {
         );
     }
 }
+
+/// An identity-proofing port whose SMS gateway is down.
+struct GatewayDown;
+
+impl yizhao_server::authority::IdentityProofing for GatewayDown {
+    fn deliver<'a>(
+        &'a self,
+        _tx: &'a mut yizhao_store::Transaction,
+        _phone: &'a str,
+        _text: &'a str,
+        _code: &'a str,
+        _at: i64,
+    ) -> yizhao_server::authority::proofing::Delivery<'a> {
+        Box::pin(async {
+            Err(yizhao_server::ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "proofing.unavailable",
+                "短信发送失败，请稍后再试。",
+            ))
+        })
+    }
+
+    fn readable_outbox(&self) -> bool {
+        false
+    }
+}
+
+// R2: code delivery is a port; a failed delivery leaves no session, and only the built-in
+// outbox can be read back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identity_proofing_is_a_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = yizhao_store::Database::sqlite_file(dir.path().join("p.db"))
+        .await
+        .unwrap();
+    let app = TestApp::new(db).await;
+    let authority = yizhao_server::Authority::start(
+        app.authority.db().clone(),
+        app.clock.clone(),
+        app.rng.clone(),
+        &yizhao_gm::keystore::Password::new("test-key-password"),
+        yizhao_gm::keystore::KdfParams::INSECURE_FAST,
+        yizhao_server::AuthorityConfig::default(),
+    )
+    .await
+    .unwrap()
+    .with_proofing(std::sync::Arc::new(GatewayDown));
+    let zw = person("张伟");
+    let err = authority
+        .realname_start(&api::RealNameRequest {
+            name: zw.name.clone(),
+            id_number: zw.id_number.clone(),
+            phone: zw.phone.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "proofing.unavailable");
+    assert_eq!(
+        authority.outbox(&zw.phone).await.unwrap_err().code,
+        "authority.outbox_disabled"
+    );
+    // The built-in one delivered nothing either: the failed session was rolled back.
+    assert!(app.authority.outbox(&zw.phone).await.unwrap().is_empty());
+}
