@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
-use yizhao_domain::registry::Enterprise;
 use yizhao_gm::keystore::{KdfParams, Password};
+use yizhao_server::authority::registry_row;
 use yizhao_server::rng::{RandomSource, SystemRandom, random_hex};
 use yizhao_server::{Authority, AuthorityConfig, Services};
-use yizhao_store::{Database, EnterpriseRow};
+use yizhao_store::Database;
 
 use crate::system::{self, SystemClock};
 
@@ -56,27 +56,13 @@ pub fn key_password(data: &Path) -> anyhow::Result<Password> {
     Ok(Password::new(p))
 }
 
-/// The registry row of a parsed enterprise.
-pub fn registry_row(e: &Enterprise) -> EnterpriseRow {
-    EnterpriseRow {
-        uscc: e.uscc.as_str().into(),
-        name: e.name.clone(),
-        kind: e.kind.clone(),
-        lr_name: e.legal_representative.name.clone(),
-        lr_id_number: e.legal_representative.id_number.as_str().into(),
-        lr_phone: e.legal_representative.phone.as_str().into(),
-        registered_capital: e.registered_capital.clone(),
-        established: e.established.clone(),
-        business_term: e.business_term.clone(),
-        domicile: e.domicile.clone(),
-        business_scope: e.business_scope.clone(),
-        registration_authority: e.registration_authority.clone(),
-        locality: e.locality.clone(),
-    }
-}
-
 /// Start every service on `db`.
-pub async fn start(db: Database, data: &Path, demo_data: bool) -> anyhow::Result<Services> {
+pub async fn start(
+    db: Database,
+    data: &Path,
+    demo_data: bool,
+    config: AuthorityConfig,
+) -> anyhow::Result<Services> {
     let rng: Arc<dyn RandomSource> = Arc::new(SystemRandom);
     let authority = Authority::start(
         db,
@@ -84,7 +70,7 @@ pub async fn start(db: Database, data: &Path, demo_data: bool) -> anyhow::Result
         rng,
         &key_password(data)?,
         KdfParams::DEFAULT,
-        AuthorityConfig::default(),
+        config,
     )
     .await
     .map_err(|e| {

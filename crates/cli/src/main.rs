@@ -72,6 +72,9 @@ struct ServeArgs {
     /// Load the demo registry (about 25 fictional enterprises) at start.
     #[arg(long)]
     demo_data: bool,
+    /// Most license admins per entity (R5).
+    #[arg(long, value_name = "N", default_value_t = yizhao_domain::authority::DEFAULT_MAX_ADMINS)]
+    max_admins: usize,
 }
 
 /// Configuration of `demo`.
@@ -132,7 +135,11 @@ fn init_logging() {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let db = app::open_database(&args.store).await?;
-    let services = app::start(db, &args.store.data, args.demo_data).await?;
+    let config = yizhao_server::AuthorityConfig {
+        max_admins: args.max_admins,
+        ..Default::default()
+    };
+    let services = app::start(db, &args.store.data, args.demo_data, config).await?;
     let listener = system::bind(args.listen).await?;
     let shutdown = system::shutdown_signal()?;
     tracing::info!(data.dir = %args.store.data.display(), "data folder ready");
@@ -152,8 +159,11 @@ async fn registry_import(file: &std::path::Path, store: &app::StoreArgs) -> anyh
         }
     };
     let db = app::open_database(store).await?;
-    let services = app::start(db, &store.data, false).await?;
-    let rows: Vec<_> = enterprises.iter().map(app::registry_row).collect();
+    let services = app::start(db, &store.data, false, Default::default()).await?;
+    let rows: Vec<_> = enterprises
+        .iter()
+        .map(yizhao_server::authority::registry_row)
+        .collect();
     let n = services
         .authority
         .import_registry(&rows, "operator")

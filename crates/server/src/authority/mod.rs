@@ -17,6 +17,7 @@ use yizhao_domain::authority::{
     self as rules, AuthorityError, GrantStatus, LicenseGrant, Period, Role, Scope,
 };
 use yizhao_domain::ids::{IdNumber, Uscc};
+use yizhao_domain::registry::{Enterprise, Phone};
 use yizhao_domain::time::{Clock, Timestamp};
 use yizhao_gm::x509::{
     self, CertKind, Certificate, CertificateParams, DistinguishedName, Issuer, Oid,
@@ -119,13 +120,9 @@ fn hash_hex(parts: &[&str]) -> String {
     hex::encode(sm3(parts.join("\n").as_bytes()))
 }
 
-/// `138****1234`.
+/// `138****1234` (the domain's masked form), or `****` for what is not a phone number.
 pub fn mask_phone(p: &str) -> String {
-    if p.len() == 11 && p.is_ascii() {
-        format!("{}****{}", &p[..3], &p[7..])
-    } else {
-        "****".into()
-    }
+    Phone::parse(p).map_or_else(|_| "****".into(), |p| p.to_string())
 }
 
 fn mask_id(id: &str) -> String {
@@ -135,15 +132,9 @@ fn mask_id(id: &str) -> String {
 }
 
 fn parse_phone(p: &str) -> Result<String, ApiError> {
-    let p = p.trim();
-    let ok = p.len() == 11 && p.starts_with('1') && p.bytes().all(|b| b.is_ascii_digit());
-    if !ok {
-        return Err(ApiError::bad_request(
-            "request.phone",
-            "手机号格式不正确，应为11位手机号码。",
-        ));
-    }
-    Ok(p.to_owned())
+    Phone::parse(p.trim())
+        .map(|p| p.as_str().to_owned())
+        .map_err(|e| ApiError::bad_request(e.code(), e.to_string()))
 }
 
 fn parse_person(p: &api::PersonInput) -> Result<(String, IdNumber, String), ApiError> {
@@ -161,6 +152,25 @@ fn parse_person(p: &api::PersonInput) -> Result<(String, IdNumber, String), ApiE
 
 fn parse_uscc(s: &str) -> Result<Uscc, ApiError> {
     Uscc::parse(s.trim()).map_err(|e| ApiError::bad_request(e.code(), e.to_string()))
+}
+
+/// The registry row of a parsed enterprise (the CSV import and the demo registry).
+pub fn registry_row(e: &Enterprise) -> EnterpriseRow {
+    EnterpriseRow {
+        uscc: e.uscc.as_str().into(),
+        name: e.name.clone(),
+        kind: e.kind.clone(),
+        lr_name: e.legal_representative.name.clone(),
+        lr_id_number: e.legal_representative.id_number.as_str().into(),
+        lr_phone: e.legal_representative.phone.as_str().into(),
+        registered_capital: e.registered_capital.clone(),
+        established: e.established.clone(),
+        business_term: e.business_term.clone(),
+        domicile: e.domicile.clone(),
+        business_scope: e.business_scope.clone(),
+        registration_authority: e.registration_authority.clone(),
+        locality: e.locality.clone(),
+    }
 }
 
 fn face(e: &EnterpriseRow) -> api::FaceData {

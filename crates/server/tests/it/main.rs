@@ -14,14 +14,14 @@ use http_body_util::BodyExt as _;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use yizhao_domain::registry::{Enterprise, demo_registry};
+use yizhao_domain::registry::demo_registry;
 use yizhao_domain::time::{ManualClock, Timestamp};
 use yizhao_gm::keystore::{KdfParams, Password};
 use yizhao_gm::{PrivateKey, SuiteId};
 use yizhao_proto::authority as api;
 use yizhao_server::rng::{PortRng, RandomSource};
 use yizhao_server::{Authority, AuthorityConfig, Services, router};
-use yizhao_store::{Database, EnterpriseRow};
+use yizhao_store::Database;
 
 pub const T0: i64 = 1_795_000_000;
 
@@ -42,24 +42,6 @@ impl RandomSource for TestRandom {
             let block = yizhao_gm::sm3(&[g.0.to_be_bytes(), g.1.to_be_bytes()].concat());
             chunk.copy_from_slice(&block[..chunk.len()]);
         }
-    }
-}
-
-pub fn row(e: &Enterprise) -> EnterpriseRow {
-    EnterpriseRow {
-        uscc: e.uscc.as_str().into(),
-        name: e.name.clone(),
-        kind: e.kind.clone(),
-        lr_name: e.legal_representative.name.clone(),
-        lr_id_number: e.legal_representative.id_number.as_str().into(),
-        lr_phone: e.legal_representative.phone.as_str().into(),
-        registered_capital: e.registered_capital.clone(),
-        established: e.established.clone(),
-        business_term: e.business_term.clone(),
-        domicile: e.domicile.clone(),
-        business_scope: e.business_scope.clone(),
-        registration_authority: e.registration_authority.clone(),
-        locality: e.locality.clone(),
     }
 }
 
@@ -96,7 +78,10 @@ impl TestApp {
             .await
             .unwrap(),
         );
-        let rows: Vec<_> = demo_registry().iter().map(row).collect();
+        let rows: Vec<_> = demo_registry()
+            .iter()
+            .map(yizhao_server::authority::registry_row)
+            .collect();
         authority.import_registry(&rows, "test").await.unwrap();
         let router = router(&Services {
             authority: authority.clone(),
