@@ -25,6 +25,20 @@ pub struct StoreArgs {
     pub database: Option<String>,
 }
 
+/// Open the database of an existing instance, for operator commands that only inspect it: a
+/// mistyped data folder must be an error, not a fresh empty database that passes every check.
+pub async fn open_existing_database(args: &StoreArgs) -> anyhow::Result<Database> {
+    if args.database.is_none() {
+        let path = args.data.join("yizhao.db");
+        anyhow::ensure!(
+            path.is_file(),
+            "no yizhao database at {} (check --data or --database)",
+            path.display()
+        );
+    }
+    open_database(args).await
+}
+
 /// Open (and migrate) the database these arguments name.
 pub async fn open_database(args: &StoreArgs) -> anyhow::Result<Database> {
     system::create_data_folder(&args.data)?;

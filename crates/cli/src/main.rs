@@ -174,7 +174,7 @@ async fn registry_import(file: &std::path::Path, store: &app::StoreArgs) -> anyh
 }
 
 async fn audit_verify(store: &app::StoreArgs) -> anyhow::Result<()> {
-    let db = app::open_database(store).await?;
+    let db = app::open_existing_database(store).await?;
     match db.verify_audit().await? {
         yizhao_store::AuditVerdict::Intact { records } => {
             println!("audit log intact ({records} records)");

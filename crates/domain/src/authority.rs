@@ -373,6 +373,9 @@ pub enum AuthorityError {
     /// The same person already holds this role.
     #[error("该人员已经是本企业的{0}。")]
     AlreadyHolds(Role),
+    /// The grant was already revoked (or the admin already removed).
+    #[error("该授权已撤销（或该证照管理员已删除），无需重复操作。")]
+    AlreadyRevoked,
     /// The legal representative can't be made an admin or agent of the own entity.
     #[error("法定代表人无需添加为证照管理员或办事人员。")]
     IsLegalRepresentative,
@@ -403,6 +406,7 @@ impl AuthorityError {
             AuthorityError::PersonLocked => "authority.person_locked",
             AuthorityError::AlreadyHolds(_) => "authority.already_holds",
             AuthorityError::IsLegalRepresentative => "authority.is_legal_rep",
+            AuthorityError::AlreadyRevoked => "authority.already_revoked",
         }
     }
 }

@@ -13,6 +13,8 @@ pub mod keystore;
 pub mod oid;
 pub mod stream;
 pub mod suite;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod x509;
 
 pub use aead::{AeadAlgorithm, AeadKey};

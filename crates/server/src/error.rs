@@ -80,7 +80,9 @@ impl From<AuthorityError> for ApiError {
             | E::Revoked
             | E::MatterNotAuthorized(_) => StatusCode::FORBIDDEN,
             E::RealNameExpired => StatusCode::UNAUTHORIZED,
-            E::AdminLimit { .. } | E::PersonLocked | E::AlreadyHolds(_) => StatusCode::CONFLICT,
+            E::AdminLimit { .. } | E::PersonLocked | E::AlreadyHolds(_) | E::AlreadyRevoked => {
+                StatusCode::CONFLICT
+            }
             _ => StatusCode::BAD_REQUEST,
         };
         ApiError::new(status, e.code(), e.to_string())

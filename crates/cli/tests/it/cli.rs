@@ -42,3 +42,18 @@ fn an_address_in_use_is_named_in_the_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn audit_verify_on_a_missing_data_folder_fails_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo");
+    let output = yizhao()
+        .args(["audit", "verify", "--data"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("no yizhao database"), "{stderr}");
+    assert!(!missing.exists(), "a mistyped folder must not be created");
+}

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod licenses;
 mod serve;
 
 use std::io::{Read as _, Write as _};

@@ -330,7 +330,7 @@ impl Authority {
             .revoke_grant(&g.id, self.now(), &actor.license.serial)
             .await?
         {
-            return Err(AuthorityError::Revoked.into());
+            return Err(AuthorityError::AlreadyRevoked.into());
         }
         let action = if role == Role::LicenseAdmin {
             "admin.remove"

@@ -482,7 +482,10 @@ async fn revoked_copies_are_refused() {
                 json!({"uscc": uscc(), "grant_id": admin["grant_id"]}),
             )
             .await;
-        assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "authority.revoked"));
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::CONFLICT, "authority.already_revoked")
+        );
     })
     .await;
 }

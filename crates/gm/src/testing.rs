@@ -1,0 +1,53 @@
+//! A deterministic generator for tests (feature `testing`): SM3 in counter mode over a seed.
+//! Never for keys that protect anything: anyone who knows the seed knows every byte.
+
+use core::convert::Infallible;
+
+use rand_core::{TryCryptoRng, TryRng};
+
+/// Deterministic "random" bytes from a seed, so tests repeat exactly.
+#[derive(Debug, Clone)]
+pub struct SeededRng {
+    seed: [u8; 32],
+    counter: u64,
+    buf: Vec<u8>,
+}
+
+impl SeededRng {
+    /// A generator seeded with `seed`.
+    pub fn new(seed: u64) -> Self {
+        SeededRng {
+            seed: crate::sm3(&seed.to_be_bytes()),
+            counter: 0,
+            buf: Vec::new(),
+        }
+    }
+}
+
+impl TryRng for SeededRng {
+    type Error = Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        for d in dst {
+            if self.buf.is_empty() {
+                let mut input = self.seed.to_vec();
+                input.extend_from_slice(&self.counter.to_be_bytes());
+                self.counter += 1;
+                self.buf = crate::sm3(&input).to_vec();
+            }
+            *d = self.buf.pop().unwrap_or_default();
+        }
+        Ok(())
+    }
+}
+
+impl TryCryptoRng for SeededRng {}
