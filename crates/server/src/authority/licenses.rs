@@ -90,8 +90,8 @@ impl Authority {
             .ok_or_else(|| {
                 ApiError::bad_request("request.device_key", "设备公钥无效（应为SM2公钥）。")
             })?;
-        let mut tx = self.db.begin().await?;
-        let p = self.person(&mut tx, token).await?;
+        // The expensive parts (SM2 verify and sign) run outside the write transaction, so
+        // writers hold the database only for the inserts.
         if device
             .verify(
                 &api::download_pop_message(token, uscc.as_str(), &req.device_public_key),
@@ -104,6 +104,8 @@ impl Authority {
                 "设备密钥签名无效。",
             ));
         }
+        let mut tx = self.db.read().await?;
+        let p = self.person(&mut tx, token).await?;
         let holdings: Vec<_> = self
             .holdings(&mut tx, &p)
             .await?
@@ -193,7 +195,19 @@ impl Authority {
             },
         )
         .map_err(|e| ApiError::internal(&e))?;
+        drop(tx);
         let license_id = hex::encode(&serial);
+        let mut tx = self.db.begin().await?;
+        // Whatever changed while the certificate was being signed: the grant may have been
+        // revoked meanwhile.
+        if let Some(g) = &grant
+            && tx
+                .grant(&g.id)
+                .await?
+                .is_none_or(|g| g.revoked_at.is_some())
+        {
+            return Err(AuthorityError::Revoked.into());
+        }
         tx.insert_license(&LicenseRow {
             serial: license_id.clone(),
             uscc: entity.uscc.clone(),
