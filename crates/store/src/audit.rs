@@ -141,9 +141,17 @@ impl Database {
         entry: AuditEntry,
     ) -> Result<AuditRecord> {
         let tail_sql = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
-        let tail: Option<(i64, String)> = match &mut tx.inner {
-            TxInner::Sqlite(tx) => sqlx::query_as(tail_sql).fetch_optional(&mut **tx).await?,
-            TxInner::Postgres(tx) => {
+        // This transaction's own last append, else (SQLite) the tail this process committed last.
+        let known = tx
+            .pending_audit_tail
+            .take()
+            .or_else(|| tx.writer.as_mut().and_then(|w| w.audit_tail.take()));
+        let tail: Option<(i64, String)> = match (&mut tx.inner, known) {
+            (_, Some((seq, hash))) => Some((seq_to_db(seq)?, hash)),
+            (TxInner::Sqlite(tx), None) => {
+                sqlx::query_as(tail_sql).fetch_optional(&mut **tx).await?
+            }
+            (TxInner::Postgres(tx), None) => {
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(APPEND_LOCK_KEY)
                     .execute(&mut **tx)
@@ -187,6 +195,7 @@ impl Database {
             TxInner::Sqlite(tx) => insert!(&mut **tx),
             TxInner::Postgres(tx) => insert!(&mut **tx),
         }
+        tx.pending_audit_tail = Some((record.seq, record.hash.clone()));
         Ok(record)
     }
 

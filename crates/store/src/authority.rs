@@ -334,8 +334,11 @@ impl Transaction {
 
     /// Whether the entity's legal representative has downloaded its license (R2).
     pub async fn entity_has_first_download(&mut self, uscc: &str) -> Result<bool> {
-        let (n,): (i64,) = on!(self, c => sqlx::query_as("SELECT COUNT(*) FROM licenses WHERE uscc = $1 AND role = 'legal_representative'").bind(uscc).fetch_one(c).await?);
-        Ok(n > 0)
+        let sql =
+            "SELECT 1 FROM licenses WHERE uscc = $1 AND role = 'legal_representative' LIMIT 1";
+        let found: Option<(i32,)> =
+            on!(self, c => sqlx::query_as(sql).bind(uscc).fetch_optional(c).await?);
+        Ok(found.is_some())
     }
 
     /// Store a fresh challenge.

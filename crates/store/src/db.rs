@@ -35,7 +35,17 @@ pub struct Database {
     /// SQLite allows one writer at a time. Writers queue here, in the process, instead of in
     /// SQLite's busy handler, which sleeps in growing steps and lets throughput fall as clients
     /// are added. (PostgreSQL needs no such queue.)
-    writer: Arc<tokio::sync::Mutex<()>>,
+    writer: Arc<tokio::sync::Mutex<WriterState>>,
+}
+
+/// What the writer that holds the SQLite turn may know without asking the database.
+#[derive(Debug, Default)]
+pub(crate) struct WriterState {
+    /// The audit log's last (seq, hash) as of the last commit by this process, so an append
+    /// needs no read. Cleared while a transaction that appends is open, and set again only when
+    /// it commits; another process writing the same file makes the next append fail on the
+    /// primary key, once, and the transaction's drop leaves the cache empty.
+    pub(crate) audit_tail: Option<(u64, String)>,
 }
 
 impl Database {
@@ -107,7 +117,8 @@ impl Database {
         };
         Ok(Transaction {
             inner,
-            _writer: writer,
+            writer,
+            pending_audit_tail: None,
         })
     }
 
@@ -119,7 +130,8 @@ impl Database {
         };
         Ok(Transaction {
             inner,
-            _writer: None,
+            writer: None,
+            pending_audit_tail: None,
         })
     }
 
@@ -137,7 +149,9 @@ impl Database {
 pub struct Transaction {
     pub(crate) inner: TxInner,
     /// On SQLite, this process's writer turn, held until commit or rollback.
-    _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+    pub(crate) writer: Option<tokio::sync::OwnedMutexGuard<WriterState>>,
+    /// The audit tail this transaction made, published to the writer state on commit.
+    pub(crate) pending_audit_tail: Option<(u64, String)>,
 }
 
 /// The sqlx transaction of one backend.
@@ -153,6 +167,9 @@ impl Transaction {
         match self.inner {
             TxInner::Sqlite(tx) => tx.commit().await?,
             TxInner::Postgres(tx) => tx.commit().await?,
+        }
+        if let (Some(mut writer), Some(tail)) = (self.writer, self.pending_audit_tail) {
+            writer.audit_tail = Some(tail);
         }
         Ok(())
     }

@@ -197,18 +197,7 @@ impl Authority {
         .map_err(|e| ApiError::internal(&e))?;
         drop(tx);
         let license_id = hex::encode(&serial);
-        let mut tx = self.db.begin().await?;
-        // Whatever changed while the certificate was being signed: the grant may have been
-        // revoked meanwhile.
-        if let Some(g) = &grant
-            && tx
-                .grant(&g.id)
-                .await?
-                .is_none_or(|g| g.revoked_at.is_some())
-        {
-            return Err(AuthorityError::Revoked.into());
-        }
-        tx.insert_license(&LicenseRow {
+        let row = LicenseRow {
             serial: license_id.clone(),
             uscc: entity.uscc.clone(),
             id_number: p.id_number.clone(),
@@ -218,17 +207,15 @@ impl Authority {
             certificate: cert.to_der().to_vec(),
             issued_at: now,
             revoked_at: None,
-        })
-        .await?;
-        self.audit(
-            &mut tx,
-            &format!("realname:{}", p.id),
-            "license.download",
-            &entity.uscc,
-            serde_json::json!({ "license": license_id, "role": role.as_str() }),
-        )
-        .await?;
-        tx.commit().await?;
+        };
+        let audit = AuditEntry {
+            at: now,
+            actor: format!("realname:{}", p.id),
+            action: "license.download".into(),
+            entity: entity.uscc.clone(),
+            detail: serde_json::json!({ "license": license_id, "role": role.as_str() }).to_string(),
+        };
+        self.license_writer.write(row, audit).await?;
         Ok(api::DownloadedLicense {
             license_id,
             role: role.as_str().into(),

@@ -10,6 +10,7 @@ mod licenses;
 pub mod proofing;
 mod realname;
 mod status;
+mod writer;
 
 use std::sync::Arc;
 
@@ -114,6 +115,7 @@ pub struct Authority {
     keys: AuthorityKeys,
     config: AuthorityConfig,
     proofing: Arc<dyn IdentityProofing>,
+    license_writer: writer::LicenseWriter,
 }
 
 fn hash_hex(parts: &[&str]) -> String {
@@ -262,6 +264,7 @@ impl Authority {
             AuthorityKeys::load_or_create(&db, key_password, kdf, rng.as_ref(), clock.now().0)
                 .await?;
         Ok(Authority {
+            license_writer: writer::LicenseWriter::start(db.clone()),
             db,
             clock,
             rng,
