@@ -145,6 +145,27 @@ pub struct OutboxRow {
     pub at: i64,
 }
 
+/// A relying party registered with the authority.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RelyingPartyRow {
+    /// Id.
+    pub id: String,
+    /// Registered name (shown by wallets).
+    pub name: String,
+    /// JSON array of the matter codes it may ask for.
+    pub matters: String,
+    /// Its signing key (SPKI DER).
+    pub public_key: Vec<u8>,
+    /// The certificate the authority issued (DER).
+    pub certificate: Vec<u8>,
+    /// When.
+    pub registered_at: i64,
+    /// When revoked.
+    pub revoked_at: Option<i64>,
+}
+
+const RP_COLS: &str = "id, name, matters, public_key, certificate, registered_at, revoked_at";
+
 const ENTERPRISE_COLS: &str = "uscc, name, kind, lr_name, lr_id_number, lr_phone, registered_capital, established, business_term, domicile, business_scope, registration_authority, locality";
 const GRANT_COLS: &str = "id, uscc, role, name, id_number, phone, scope, period_start, period_end, granted_by, granted_at, revoked_at, revoked_by";
 const LICENSE_COLS: &str =
@@ -352,6 +373,28 @@ impl Transaction {
         let sql = "UPDATE challenges SET used_at = $1 WHERE challenge = $2 AND used_at IS NULL AND expires_at > $1";
         let n = on!(self, c => sqlx::query(sql).bind(now).bind(challenge).execute(c).await?.rows_affected());
         Ok(n == 1)
+    }
+
+    /// Store a relying party.
+    pub async fn insert_relying_party(&mut self, r: &RelyingPartyRow) -> Result<()> {
+        let sql = format!("INSERT INTO relying_parties ({RP_COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7)");
+        on!(self, c => sqlx::query(&sql)
+            .bind(&r.id).bind(&r.name).bind(&r.matters).bind(&r.public_key).bind(&r.certificate)
+            .bind(r.registered_at).bind(r.revoked_at)
+            .execute(c).await.map(drop)?);
+        Ok(())
+    }
+
+    /// A relying party by registered name.
+    pub async fn relying_party_by_name(&mut self, name: &str) -> Result<Option<RelyingPartyRow>> {
+        let sql = format!("SELECT {RP_COLS} FROM relying_parties WHERE name = $1");
+        Ok(on!(self, c => sqlx::query_as(&sql).bind(name).fetch_optional(c).await?))
+    }
+
+    /// A relying party by id.
+    pub async fn relying_party(&mut self, id: &str) -> Result<Option<RelyingPartyRow>> {
+        let sql = format!("SELECT {RP_COLS} FROM relying_parties WHERE id = $1");
+        Ok(on!(self, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await?))
     }
 
     /// One of the authority's sealed keys with its certificate.

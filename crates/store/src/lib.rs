@@ -9,6 +9,6 @@ mod db;
 mod error;
 
 pub use audit::{AuditEntry, AuditRecord, AuditVerdict, GENESIS_PREV_HASH, audit_hash};
-pub use authority::{EnterpriseRow, GrantRow, LicenseRow, OutboxRow, RealNameRow};
+pub use authority::{EnterpriseRow, GrantRow, LicenseRow, OutboxRow, RealNameRow, RelyingPartyRow};
 pub use db::{Backend, Database, Transaction};
 pub use error::{Result, StoreError};

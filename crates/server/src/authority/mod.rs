@@ -9,6 +9,7 @@ pub mod keys;
 mod licenses;
 pub mod proofing;
 mod realname;
+pub mod relying_parties;
 mod status;
 mod writer;
 
@@ -34,6 +35,7 @@ use crate::error::ApiError;
 use crate::rng::{PortRng, RandomSource, random_hex};
 pub use keys::AuthorityKeys;
 pub use proofing::{BuiltinOutbox, IdentityProofing};
+pub use relying_parties::{RelyingParty, VerifiedRelyingParty, verify_relying_party};
 
 /// The declaration a person accepts before downloading (R3).
 pub const DECLARATION_VERSION: &str = "2024-1";
@@ -65,6 +67,14 @@ pub mod ext {
     /// The authorization period `start-end` (Unix seconds).
     pub fn period() -> Oid {
         Oid::yizhao(&[1, 5])
+    }
+    /// A relying party's id.
+    pub fn rp_id() -> Oid {
+        Oid::yizhao(&[2, 1])
+    }
+    /// The comma-separated matters a relying party may ask for.
+    pub fn rp_matters() -> Oid {
+        Oid::yizhao(&[2, 2])
     }
 }
 
