@@ -3,5 +3,6 @@
 
 pub mod authority;
 pub mod ids;
+pub mod qr;
 pub mod registry;
 pub mod time;

@@ -2,6 +2,7 @@
 //! wallet makes with a license key. serde only; no behaviour beyond encoding.
 
 pub mod authority;
+pub mod qr;
 
 use serde::{Deserialize, Serialize};
 
