@@ -79,7 +79,7 @@ pub async fn start(
 ) -> anyhow::Result<Services> {
     let rng: Arc<dyn RandomSource> = Arc::new(SystemRandom);
     let authority = Authority::start(
-        db,
+        db.clone(),
         Arc::new(SystemClock),
         rng,
         &key_password(data)?,
@@ -105,7 +105,26 @@ pub async fn start(
             .map_err(|e| anyhow::anyhow!("cannot load the demo registry: {}", e.message))?;
         tracing::info!(registry.count = rows.len(), "demo registry loaded");
     }
+    let authority = Arc::new(authority);
+    let platform = yizhao_server::platform::Platform::start(
+        db,
+        Arc::new(SystemClock),
+        Arc::new(SystemRandom),
+        authority.clone(),
+        &key_password(data)?,
+        KdfParams::DEFAULT,
+        yizhao_server::platform::PlatformConfig::default(),
+    )
+    .await
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "cannot start the trading platform: {} [{}]",
+            e.message,
+            e.code
+        )
+    })?;
     Ok(Services {
-        authority: Arc::new(authority),
+        authority,
+        platform: Arc::new(platform),
     })
 }

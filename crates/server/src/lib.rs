@@ -4,6 +4,7 @@
 pub mod authority;
 pub mod error;
 pub mod openapi;
+pub mod platform;
 pub mod rng;
 
 use std::sync::Arc;
@@ -21,6 +22,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub struct Services {
     /// The license authority.
     pub authority: Arc<Authority>,
+    /// The trading platform.
+    pub platform: Arc<platform::Platform>,
 }
 
 /// All routes of the server.
@@ -33,6 +36,11 @@ pub fn router(services: &Services) -> Router {
             yizhao_proto::authority::PREFIX,
             authority::http::routes(services.authority.clone()),
         )
+        .nest(
+            "/platform/api/v1",
+            platform::http::pc_routes(services.platform.clone()),
+        )
+        .merge(platform::http::wallet_routes(services.platform.clone()))
 }
 
 /// `GET /healthz`: the process is up and serving.

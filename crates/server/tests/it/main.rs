@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod authority;
+mod qr;
 mod relying_parties;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use yizhao_domain::time::{ManualClock, Timestamp};
 use yizhao_gm::keystore::{KdfParams, Password};
 use yizhao_gm::{PrivateKey, SuiteId};
 use yizhao_proto::authority as api;
+use yizhao_server::platform::{Platform, PlatformConfig};
 use yizhao_server::rng::{PortRng, RandomSource};
 use yizhao_server::{Authority, AuthorityConfig, Services, router};
 use yizhao_store::Database;
@@ -50,6 +52,7 @@ impl RandomSource for TestRandom {
 pub struct TestApp {
     pub router: Router,
     pub authority: Arc<Authority>,
+    pub platform: Arc<Platform>,
     pub clock: Arc<ManualClock>,
     pub rng: Arc<TestRandom>,
 }
@@ -69,7 +72,7 @@ impl TestApp {
         let rng = Arc::new(TestRandom::new(seed));
         let authority = Arc::new(
             Authority::start(
-                db,
+                db.clone(),
                 clock.clone(),
                 rng.clone(),
                 &Password::new("test-key-password"),
@@ -84,12 +87,27 @@ impl TestApp {
             .map(yizhao_server::authority::registry_row)
             .collect();
         authority.import_registry(&rows, "test").await.unwrap();
+        let platform = Arc::new(
+            Platform::start(
+                db,
+                clock.clone(),
+                rng.clone(),
+                authority.clone(),
+                &Password::new("test-key-password"),
+                KdfParams::INSECURE_FAST,
+                PlatformConfig::default(),
+            )
+            .await
+            .unwrap(),
+        );
         let router = router(&Services {
             authority: authority.clone(),
+            platform: platform.clone(),
         });
         TestApp {
             router,
             authority,
+            platform,
             clock,
             rng,
         }

@@ -28,7 +28,7 @@ async fn a_platform_registers_and_wallets_check_it() {
         let rp = app
             .authority
             .register_relying_party(
-                "宜昌市公共资源交易平台",
+                "荆州市公共资源交易平台",
                 &[MATTER_BIDDING.to_owned()],
                 &spki,
             )
@@ -38,7 +38,7 @@ async fn a_platform_registers_and_wallets_check_it() {
         let again = app
             .authority
             .register_relying_party(
-                "宜昌市公共资源交易平台",
+                "荆州市公共资源交易平台",
                 &[MATTER_BIDDING.to_owned()],
                 &spki,
             )
@@ -50,7 +50,7 @@ async fn a_platform_registers_and_wallets_check_it() {
         let err = app
             .authority
             .register_relying_party(
-                "宜昌市公共资源交易平台",
+                "荆州市公共资源交易平台",
                 &[MATTER_BIDDING.to_owned()],
                 &other.public_key().to_spki_der().unwrap(),
             )
@@ -69,7 +69,7 @@ async fn a_platform_registers_and_wallets_check_it() {
         let v = verify_relying_party(&rp.certificate, &issuing, &root, at, MATTER_BIDDING).unwrap();
         assert_eq!(
             (v.name.as_str(), v.id.as_str()),
-            ("宜昌市公共资源交易平台", rp.id.as_str())
+            ("荆州市公共资源交易平台", rp.id.as_str())
         );
         let err = verify_relying_party(&rp.certificate, &issuing, &root, at, MATTER_PROCUREMENT)
             .unwrap_err();
@@ -143,7 +143,7 @@ async fn licenses_and_foreign_certificates_are_not_relying_parties() {
     let rp = app
         .authority
         .register_relying_party(
-            "宜昌市公共资源交易平台",
+            "荆州市公共资源交易平台",
             &[MATTER_BIDDING.to_owned()],
             &spki,
         )

@@ -1,0 +1,389 @@
+//! The trading platform (交易平台): so far its side of the one QR protocol (SYSTEM.md §4) —
+//! make and sign a request, hand it to the wallet, check the answer, and let the PC session
+//! confirm the short code. Members, registration, the credit database and the pages come next.
+//! It talks to the license authority only through the authority's Rust API.
+
+pub mod http;
+
+use std::sync::Arc;
+
+use yizhao_domain::authority::MATTER_BIDDING;
+use yizhao_domain::qr::{self as rules, QrError, QrKind, QrRequest, QrSettings, QrState, Rejected};
+use yizhao_domain::time::{Clock, Timestamp};
+use yizhao_gm::keystore::{KdfParams, Keystore, Password};
+use yizhao_gm::x509::Certificate;
+use yizhao_gm::{PrivateKey, SuiteId, sm3};
+use yizhao_proto::ErrorBody;
+use yizhao_proto::authority::{StatusBody, StatusRequest};
+use yizhao_proto::qr::{QrAnswer, QrRequestBody, QrStatus, SignedQrRequest, qr_answer_message};
+use yizhao_store::{Database, QrRow};
+
+use crate::authority::{Authority, RelyingParty};
+use crate::error::ApiError;
+use crate::rng::{PortRng, RandomSource, random_hex};
+
+const SIGNING_KEY: &str = "qr-signing";
+
+/// Settings of the platform.
+#[derive(Debug, Clone)]
+pub struct PlatformConfig {
+    /// The name it registers with the authority and wallets show.
+    pub name: String,
+    /// The matter a login asks for.
+    pub login_matter: String,
+    /// QR request settings (expiry, short-code confirmation).
+    pub qr: QrSettings,
+}
+
+impl Default for PlatformConfig {
+    fn default() -> Self {
+        PlatformConfig {
+            name: "宜昌市公共资源交易平台".into(),
+            login_matter: MATTER_BIDDING.into(),
+            qr: QrSettings::default(),
+        }
+    }
+}
+
+/// The trading platform service.
+pub struct Platform {
+    db: Database,
+    clock: Arc<dyn Clock>,
+    rng: Arc<dyn RandomSource>,
+    authority: Arc<Authority>,
+    key: PrivateKey,
+    rp: RelyingParty,
+    config: PlatformConfig,
+}
+
+fn qr_error(e: QrError) -> ApiError {
+    let status = match e {
+        QrError::UnknownRequest => axum::http::StatusCode::NOT_FOUND,
+        QrError::WrongSession => axum::http::StatusCode::FORBIDDEN,
+        _ => axum::http::StatusCode::CONFLICT,
+    };
+    ApiError::new(status, e.code(), e.to_string())
+}
+
+/// The hash that binds a request to the browser session that made it.
+pub fn session_hash(session: &str) -> String {
+    hex::encode(sm3(format!("yizhao/pc-session/v1\n{session}").as_bytes()))
+}
+
+fn to_row(r: &QrRequest, body: String, signature: Vec<u8>, last_error: Option<String>) -> QrRow {
+    let (license_id, short_code, wrong_tries, reason) = match &r.state {
+        QrState::Answered {
+            license_id,
+            short_code,
+            wrong_tries,
+        } => (
+            Some(license_id.clone()),
+            Some(short_code.clone()),
+            i64::from(*wrong_tries),
+            None,
+        ),
+        QrState::Completed { license_id } => (Some(license_id.clone()), None, 0, None),
+        QrState::Refused { reason } => (None, None, 0, Some(reason.clone())),
+        QrState::Pending | QrState::Expired => (None, None, 0, None),
+    };
+    QrRow {
+        id: r.id.clone(),
+        kind: r.kind.as_str().into(),
+        requester_id: r.requester_id.clone(),
+        matter: r.matter.clone(),
+        nonce: r.nonce.clone(),
+        created_at: r.created_at.0,
+        expires_at: r.expires_at.0,
+        session_hash: r.session_hash.clone(),
+        state: r.state.name().into(),
+        license_id,
+        short_code,
+        wrong_tries,
+        reason,
+        last_error,
+        body,
+        signature,
+    }
+}
+
+fn from_row(row: &QrRow) -> Result<QrRequest, ApiError> {
+    let kind = QrKind::parse(&row.kind).ok_or_else(|| ApiError::internal(&"bad qr kind"))?;
+    let tries = u32::try_from(row.wrong_tries).unwrap_or(u32::MAX);
+    let state = QrState::from_stored(
+        &row.state,
+        row.license_id.clone(),
+        row.short_code.clone(),
+        tries,
+        row.reason.clone(),
+    )
+    .ok_or_else(|| ApiError::internal(&"bad qr state"))?;
+    Ok(QrRequest {
+        id: row.id.clone(),
+        kind,
+        requester_id: row.requester_id.clone(),
+        matter: row.matter.clone(),
+        nonce: row.nonce.clone(),
+        created_at: Timestamp(row.created_at),
+        expires_at: Timestamp(row.expires_at),
+        session_hash: row.session_hash.clone(),
+        state,
+    })
+}
+
+impl Platform {
+    /// Start: load (or make) the platform's signing key and register it with the authority.
+    pub async fn start(
+        db: Database,
+        clock: Arc<dyn Clock>,
+        rng: Arc<dyn RandomSource>,
+        authority: Arc<Authority>,
+        key_password: &Password,
+        kdf: KdfParams,
+        config: PlatformConfig,
+    ) -> Result<Self, ApiError> {
+        let mut tx = db.begin().await?;
+        let key = match tx.platform_key(SIGNING_KEY).await? {
+            Some(sealed) => Keystore::open(&sealed, key_password)
+                .map_err(|e| ApiError::internal(&e))?
+                .get(SIGNING_KEY)
+                .cloned()
+                .ok_or_else(|| ApiError::internal(&"platform key missing"))?,
+            None => {
+                let key = PrivateKey::generate(SuiteId::Gm, &mut PortRng(rng.as_ref()));
+                let mut ks = Keystore::new();
+                ks.insert(SIGNING_KEY, key.clone());
+                let sealed = ks
+                    .seal(key_password, SuiteId::Gm, kdf, &mut PortRng(rng.as_ref()))
+                    .map_err(|e| ApiError::internal(&e))?;
+                tx.insert_platform_key(SIGNING_KEY, &sealed).await?;
+                key
+            }
+        };
+        tx.commit().await?;
+        let spki = key
+            .public_key()
+            .to_spki_der()
+            .map_err(|e| ApiError::internal(&e))?;
+        let rp = authority
+            .register_relying_party(
+                &config.name,
+                std::slice::from_ref(&config.login_matter),
+                &spki,
+            )
+            .await?;
+        Ok(Platform {
+            db,
+            clock,
+            rng,
+            authority,
+            key,
+            rp,
+            config,
+        })
+    }
+
+    fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Make and sign a QR request of `kind` for the browser `session`.
+    pub async fn create_qr(&self, kind: QrKind, session: &str) -> Result<QrStatus, ApiError> {
+        let now = self.now();
+        let req = QrRequest::new(
+            random_hex(self.rng.as_ref(), 16),
+            kind,
+            self.rp.id.clone(),
+            self.config.login_matter.clone(),
+            random_hex(self.rng.as_ref(), 16),
+            session_hash(session),
+            now,
+            &self.config.qr,
+        );
+        let body = QrRequestBody {
+            id: req.id.clone(),
+            kind: kind.as_str().into(),
+            requester_id: req.requester_id.clone(),
+            requester_name_claimed: Some(self.rp.name.clone()),
+            matter: req.matter.clone(),
+            nonce: req.nonce.clone(),
+            expires_at: req.expires_at.0,
+            session_hash: req.session_hash.clone(),
+            payload: serde_json::Value::Null,
+        };
+        let body = serde_json::to_string(&body).map_err(|e| ApiError::internal(&e))?;
+        let signature = self
+            .key
+            .sign(body.as_bytes())
+            .map_err(|e| ApiError::internal(&e))?;
+        let mut tx = self.db.begin().await?;
+        tx.insert_qr(&to_row(&req, body, signature, None)).await?;
+        tx.commit().await?;
+        Ok(self.status_of(&req, None))
+    }
+
+    fn status_of(&self, r: &QrRequest, last_error: Option<&str>) -> QrStatus {
+        let now = self.now();
+        let short_code = match &r.state {
+            QrState::Answered { short_code, .. } if !r.is_expired_at(now) => {
+                Some(short_code.clone())
+            }
+            _ => None,
+        };
+        let error = last_error.map(|code| ErrorBody {
+            code: code.into(),
+            message: String::new(),
+        });
+        QrStatus {
+            id: r.id.clone(),
+            state: r.state_name_at(now).into(),
+            short_code,
+            expires_at: r.expires_at.0,
+            error,
+        }
+    }
+
+    async fn load(&self, id: &str) -> Result<QrRow, ApiError> {
+        let mut tx = self.db.read().await?;
+        tx.qr(id)
+            .await?
+            .ok_or_else(|| qr_error(QrError::UnknownRequest))
+    }
+
+    /// What the wallet fetches through the QR's link: the signed request and our certificate.
+    pub async fn fetch_qr(&self, id: &str) -> Result<SignedQrRequest, ApiError> {
+        let row = self.load(id).await?;
+        Ok(SignedQrRequest {
+            body: row.body,
+            signature: row.signature,
+            requester_certificate: self.rp.certificate.clone(),
+        })
+    }
+
+    /// The wallet's answer: license proof over the request, checked with the authority.
+    pub async fn answer_qr(&self, id: &str, answer: &QrAnswer) -> Result<QrStatus, ApiError> {
+        let row = self.load(id).await?;
+        let req = from_row(&row)?;
+        let now = self.now();
+        if !req.is_answerable_at(now) {
+            let e = if req.is_expired_at(now) {
+                QrError::Expired
+            } else {
+                QrError::AlreadyAnswered
+            };
+            return Err(qr_error(e));
+        }
+        match self.check_answer(&row, answer).await {
+            Ok(license_id) => {
+                let digest = sm3(&[row.nonce.as_bytes(), &answer.signature].concat());
+                let code = rules::short_code(&digest);
+                let next = req
+                    .clone()
+                    .answer(&answer.nonce, license_id, code, now, &self.config.qr)
+                    .map_err(|r: Rejected| qr_error(r.error))?;
+                let mut tx = self.db.begin().await?;
+                let to = to_row(&next, row.body.clone(), row.signature.clone(), None);
+                if !tx.update_qr_state(&row, &to).await? {
+                    return Err(qr_error(QrError::AlreadyAnswered));
+                }
+                tx.commit().await?;
+                Ok(self.status_of(&next, None))
+            }
+            Err(e) => {
+                // Nothing changes but the note, so the PC page can say why.
+                let mut tx = self.db.begin().await?;
+                tx.set_qr_last_error(id, &e.code).await?;
+                tx.commit().await?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Signature over the request, then the authority's word on the license for the matter.
+    async fn check_answer(&self, row: &QrRow, answer: &QrAnswer) -> Result<String, ApiError> {
+        if answer.request_id != row.id {
+            return Err(qr_error(QrError::UnknownRequest));
+        }
+        let cert = Certificate::from_der(&answer.certificate)
+            .map_err(|_| qr_error(QrError::UntrustedCertificate))?;
+        let key = cert
+            .public_key()
+            .map_err(|_| qr_error(QrError::UntrustedCertificate))?;
+        key.verify(
+            &qr_answer_message(&row.body, &answer.nonce),
+            &answer.signature,
+        )
+        .map_err(|_| qr_error(QrError::BadSignature))?;
+        let status = self
+            .authority
+            .status(&StatusRequest {
+                certificate: answer.certificate.clone(),
+                matter: Some(row.matter.clone()),
+            })
+            .await?;
+        let body: StatusBody =
+            serde_json::from_str(&status.body).map_err(|e| ApiError::internal(&e))?;
+        if body.status == "unknown" {
+            return Err(qr_error(QrError::UntrustedCertificate));
+        }
+        if !body.usable {
+            let reason = body.reason.unwrap_or(ErrorBody {
+                code: "authority.revoked".into(),
+                message: String::new(),
+            });
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                &reason.code,
+                reason.message,
+            ));
+        }
+        Ok(body.license_id)
+    }
+
+    /// The request's state, for the browser session that made it.
+    pub async fn qr_status(&self, id: &str, session: &str) -> Result<QrStatus, ApiError> {
+        let row = self.load(id).await?;
+        let req = from_row(&row)?;
+        req.check_session(&session_hash(session))
+            .map_err(qr_error)?;
+        Ok(self.status_of(&req, row.last_error.as_deref()))
+    }
+
+    /// The PC user confirms the short code both screens show.
+    pub async fn confirm_qr(
+        &self,
+        id: &str,
+        session: &str,
+        code: &str,
+    ) -> Result<QrStatus, ApiError> {
+        let row = self.load(id).await?;
+        let req = from_row(&row)?;
+        let now = self.now();
+        let (next, err) =
+            match req.confirm(&session_hash(session), code.trim(), now, &self.config.qr) {
+                Ok(next) => (next, None),
+                Err(Rejected { request, error }) => (*request, Some(error)),
+            };
+        let to = to_row(
+            &next,
+            row.body.clone(),
+            row.signature.clone(),
+            row.last_error.clone(),
+        );
+        if to.state != row.state || to.wrong_tries != row.wrong_tries {
+            let mut tx = self.db.begin().await?;
+            if !tx.update_qr_state(&row, &to).await? {
+                return Err(qr_error(QrError::AlreadyAnswered));
+            }
+            tx.commit().await?;
+        }
+        match err {
+            Some(e) => Err(qr_error(e)),
+            None => Ok(self.status_of(&next, None)),
+        }
+    }
+
+    /// The platform's registration with the authority.
+    pub fn relying_party(&self) -> &RelyingParty {
+        &self.rp
+    }
+}

@@ -1,0 +1,332 @@
+//! The one QR protocol (SYSTEM.md §4), login kind, through HTTP: the PC page makes a request,
+//! the phone fetches it, checks the platform's registration, answers with its license; the PC
+//! confirms the short code. Every refusal changes nothing.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use http_body_util::BodyExt as _;
+use serde_json::{Value, json};
+use yizhao_domain::authority::MATTER_BIDDING;
+use yizhao_domain::registry::{demo_person, demo_registry_entry};
+use yizhao_gm::x509::Certificate;
+use yizhao_proto::authority as api;
+use yizhao_proto::qr::{QrAnswer, QrRequestBody, QrStatus, SignedQrRequest, qr_answer_message};
+use yizhao_server::authority::verify_relying_party;
+use yizhao_testkit::on_both;
+
+use crate::{Phone, T0, TestApp, a, code};
+
+/// A PC browser: keeps its session cookie.
+struct Browser {
+    cookie: Option<String>,
+}
+
+impl Browser {
+    async fn call(
+        &mut self,
+        app: &TestApp,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c.clone());
+        }
+        let req = match body {
+            Some(b) => req
+                .header("content-type", "application/json")
+                .body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        }
+        .unwrap();
+        let resp = tower::ServiceExt::oneshot(app.router.clone(), req)
+            .await
+            .unwrap();
+        if let Some(set) = resp.headers().get("set-cookie") {
+            let set = set.to_str().unwrap();
+            assert!(
+                set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+                "{set}"
+            );
+            self.cookie = Some(set.split(';').next().unwrap().to_owned());
+        }
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    async fn new_login(&mut self, app: &TestApp) -> QrStatus {
+        let (s, v) = self
+            .call(
+                app,
+                Method::POST,
+                "/platform/api/v1/qr",
+                Some(json!({"kind": "login"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        serde_json::from_value(v).unwrap()
+    }
+}
+
+/// The phone's part: fetch, check the requester, answer with license `i`.
+async fn scan(app: &TestApp, phone: &Phone, i: usize, id: &str) -> (StatusCode, Value) {
+    let signed: SignedQrRequest = app.ok(Method::GET, &format!("/qr/{id}"), None, None).await;
+    let ca: api::CaInfo = app.ok(Method::GET, &a("/ca"), None, None).await;
+    let body: QrRequestBody = serde_json::from_str(&signed.body).unwrap();
+    let rp = verify_relying_party(
+        &signed.requester_certificate,
+        &Certificate::from_der(&ca.issuing).unwrap(),
+        &Certificate::from_der(&ca.root).unwrap(),
+        T0 as u64,
+        &body.matter,
+    )
+    .unwrap();
+    assert_eq!(rp.name, "宜昌市公共资源交易平台");
+    let cert = Certificate::from_der(&signed.requester_certificate).unwrap();
+    cert.public_key()
+        .unwrap()
+        .verify(signed.body.as_bytes(), &signed.signature)
+        .unwrap();
+    let (lic, key) = &phone.licenses[i];
+    let answer = QrAnswer {
+        request_id: body.id.clone(),
+        nonce: body.nonce.clone(),
+        certificate: lic.certificate.clone(),
+        chain: lic.chain.clone(),
+        signature: key
+            .sign(&qr_answer_message(&signed.body, &body.nonce))
+            .unwrap(),
+        payload: Value::Null,
+    };
+    app.call(
+        Method::POST,
+        &format!("/qr/{id}/answer"),
+        None,
+        Some(crate::json(&answer)),
+    )
+    .await
+}
+
+async fn legal_rep(app: &TestApp) -> Phone {
+    let p = demo_person("张伟").unwrap();
+    let mut zw = Phone::new(&p.name, p.id_number.as_str(), p.phone.as_str());
+    zw.realname(app).await.unwrap();
+    let uscc = demo_registry_entry("宜昌市示范建设工程有限公司")
+        .unwrap()
+        .uscc;
+    zw.download(app, uscc.as_str(), None).await.unwrap();
+    zw
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_by_scanning_with_the_short_code() {
+    on_both(|t| async move {
+        let app = TestApp::new(t.db).await;
+        let zw = legal_rep(&app).await;
+        let mut pc = Browser { cookie: None };
+        let qr = pc.new_login(&app).await;
+        assert_eq!(qr.state, "pending");
+        let (s, v) = scan(&app, &zw, 0, &qr.id).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let phone_code = v["short_code"].as_str().unwrap().to_owned();
+        assert_eq!(phone_code.len(), 6);
+        let (_, v) = pc
+            .call(
+                &app,
+                Method::GET,
+                &format!("/platform/api/v1/qr/{}", qr.id),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (v["state"].as_str(), v["short_code"].as_str()),
+            (Some("answered"), Some(phone_code.as_str()))
+        );
+        // Replay: the same request can't be answered twice.
+        let (s, v) = scan(&app, &zw, 0, &qr.id).await;
+        assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "qr.already_answered"));
+        // A wrong code, then the right one.
+        let (s, v) = pc
+            .call(
+                &app,
+                Method::POST,
+                &format!("/platform/api/v1/qr/{}/confirm", qr.id),
+                Some(json!({"code": "000000x"})),
+            )
+            .await;
+        assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "qr.wrong_code"));
+        let (s, v) = pc
+            .call(
+                &app,
+                Method::POST,
+                &format!("/platform/api/v1/qr/{}/confirm", qr.id),
+                Some(json!({"code": phone_code})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["state"], "completed");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_change_nothing() {
+    on_both(|t| async move {
+        let app = TestApp::new(t.db).await;
+        let zw = legal_rep(&app).await;
+        let mut pc = Browser { cookie: None };
+        // Another browser can't see or confirm this browser's request.
+        let qr = pc.new_login(&app).await;
+        let mut other = Browser { cookie: None };
+        let _ = other.new_login(&app).await;
+        let (s, v) = other
+            .call(
+                &app,
+                Method::GET,
+                &format!("/platform/api/v1/qr/{}", qr.id),
+                None,
+            )
+            .await;
+        assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "qr.wrong_session"));
+        // Tampered answer: signed over another body.
+        let signed: SignedQrRequest = app
+            .ok(Method::GET, &format!("/qr/{}", qr.id), None, None)
+            .await;
+        let body: QrRequestBody = serde_json::from_str(&signed.body).unwrap();
+        let (lic, key) = &zw.licenses[0];
+        let bad = QrAnswer {
+            request_id: qr.id.clone(),
+            nonce: body.nonce.clone(),
+            certificate: lic.certificate.clone(),
+            chain: lic.chain.clone(),
+            signature: key
+                .sign(&qr_answer_message(
+                    &signed.body.replace("login", "sign"),
+                    &body.nonce,
+                ))
+                .unwrap(),
+            payload: Value::Null,
+        };
+        let (s, v) = app
+            .call(
+                Method::POST,
+                &format!("/qr/{}/answer", qr.id),
+                None,
+                Some(crate::json(&bad)),
+            )
+            .await;
+        assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "qr.bad_signature"));
+        // Wrong nonce.
+        let wrong_nonce = QrAnswer {
+            nonce: "0".repeat(32),
+            signature: key
+                .sign(&qr_answer_message(&signed.body, &"0".repeat(32)))
+                .unwrap(),
+            ..bad.clone()
+        };
+        let (s, v) = app
+            .call(
+                Method::POST,
+                &format!("/qr/{}/answer", qr.id),
+                None,
+                Some(crate::json(&wrong_nonce)),
+            )
+            .await;
+        assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "qr.nonce_mismatch"));
+        // Foreign CA: a license of another authority.
+        let dir = tempfile::tempdir().unwrap();
+        let foreign_app = TestApp::build(
+            yizhao_store::Database::sqlite_file(dir.path().join("f.db"))
+                .await
+                .unwrap(),
+            yizhao_server::AuthorityConfig::default(),
+            77,
+        )
+        .await;
+        let foreign = legal_rep(&foreign_app).await;
+        let (fl, fk) = &foreign.licenses[0];
+        let foreign_answer = QrAnswer {
+            certificate: fl.certificate.clone(),
+            chain: fl.chain.clone(),
+            signature: fk
+                .sign(&qr_answer_message(&signed.body, &body.nonce))
+                .unwrap(),
+            nonce: body.nonce.clone(),
+            ..bad.clone()
+        };
+        let (s, v) = app
+            .call(
+                Method::POST,
+                &format!("/qr/{}/answer", qr.id),
+                None,
+                Some(crate::json(&foreign_answer)),
+            )
+            .await;
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::CONFLICT, "qr.untrusted_certificate")
+        );
+        // The PC page can say why, and the request is still pending and answerable.
+        let (_, v) = pc
+            .call(
+                &app,
+                Method::GET,
+                &format!("/platform/api/v1/qr/{}", qr.id),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (v["state"].as_str(), v["error"]["code"].as_str()),
+            (Some("pending"), Some("qr.untrusted_certificate"))
+        );
+        let (s, v) = scan(&app, &zw, 0, &qr.id).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_revoked_and_wrong_matter_are_refused() {
+    on_both(|t| async move {
+        let app = TestApp::new(t.db).await;
+        let zw = legal_rep(&app).await;
+        let uscc = demo_registry_entry("宜昌市示范建设工程有限公司").unwrap().uscc.as_str().to_owned();
+        let mut pc = Browser { cookie: None };
+        // Expiry: 120 s by default.
+        let qr = pc.new_login(&app).await;
+        app.clock.advance(120);
+        let (s, v) = scan(&app, &zw, 0, &qr.id).await;
+        assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "qr.expired"));
+        let (_, v) = pc.call(&app, Method::GET, &format!("/platform/api/v1/qr/{}", qr.id), None).await;
+        assert_eq!(v["state"], "expired");
+        // A precise agent for procurement only can't log in to bid.
+        let w = demo_person("王强").unwrap();
+        let (s, v) = zw.signed(&app, 0, "authorizations.add", json!({"uscc": uscc, "agent": {"name": w.name, "id_number": w.id_number.as_str(), "phone": w.phone.as_str()}, "mode": "precise", "matters": ["egov.finance.procurement"]})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let mut wq = Phone::new(&w.name, w.id_number.as_str(), w.phone.as_str());
+        wq.realname(&app).await.unwrap();
+        wq.download(&app, &uscc, None).await.unwrap();
+        let qr = pc.new_login(&app).await;
+        let (s, v) = scan(&app, &wq, 0, &qr.id).await;
+        assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "authority.matter_not_authorized"));
+        assert!(v["error"]["message"].as_str().unwrap().contains("公共资源交易招投标"));
+        // A revoked authorization can't log in either.
+        let (_, list) = zw.signed(&app, 0, "authorizations.list", json!({"uscc": uscc})).await;
+        let (s, _) = zw.signed(&app, 0, "authorizations.revoke", json!({"uscc": uscc, "grant_id": list[0]["grant_id"]})).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, v) = scan(&app, &wq, 0, &qr.id).await;
+        assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "authority.revoked"));
+        // Unknown requests and junk bodies are clear errors.
+        let (s, v) = app.call(Method::GET, "/qr/nonexistent-id", None, None).await;
+        assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "qr.unknown_request"));
+        let (s, v) = app.call(Method::POST, &format!("/qr/{}/answer", qr.id), None, Some(json!({"nonce": 1}))).await;
+        assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "request.invalid_body"));
+        assert_eq!(MATTER_BIDDING, "egov.ndrc.bidding");
+    })
+    .await;
+}

@@ -1,0 +1,110 @@
+//! The trading platform's tables: QR requests and its sealed signing key.
+
+use crate::db::{Transaction, TxInner};
+use crate::error::Result;
+
+/// One QR request as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct QrRow {
+    /// Id (in the link).
+    pub id: String,
+    /// `login`, `sign`, …
+    pub kind: String,
+    /// The relying party that asks.
+    pub requester_id: String,
+    /// The matter asked for.
+    pub matter: String,
+    /// One-time nonce.
+    pub nonce: String,
+    /// Created.
+    pub created_at: i64,
+    /// Expires.
+    pub expires_at: i64,
+    /// Hash of the browser session that made it.
+    pub session_hash: String,
+    /// `pending`, `answered`, `completed`, `expired` or `refused`.
+    pub state: String,
+    /// The license that answered.
+    pub license_id: Option<String>,
+    /// The code both screens show.
+    pub short_code: Option<String>,
+    /// Wrong codes entered.
+    pub wrong_tries: i64,
+    /// Why refused.
+    pub reason: Option<String>,
+    /// The last refused answer's error code (the request itself unchanged).
+    pub last_error: Option<String>,
+    /// The signed body (JSON text).
+    pub body: String,
+    /// The platform's signature over `body`.
+    pub signature: Vec<u8>,
+}
+
+const QR_COLS: &str = "id, kind, requester_id, matter, nonce, created_at, expires_at, session_hash, state, license_id, short_code, wrong_tries, reason, last_error, body, signature";
+
+macro_rules! on {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match &mut $tx.inner {
+            TxInner::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            TxInner::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+impl Transaction {
+    /// Store a new request.
+    pub async fn insert_qr(&mut self, r: &QrRow) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO qr_requests ({QR_COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)"
+        );
+        on!(self, c => sqlx::query(&sql)
+            .bind(&r.id).bind(&r.kind).bind(&r.requester_id).bind(&r.matter).bind(&r.nonce)
+            .bind(r.created_at).bind(r.expires_at).bind(&r.session_hash).bind(&r.state)
+            .bind(&r.license_id).bind(&r.short_code).bind(r.wrong_tries).bind(&r.reason)
+            .bind(&r.last_error).bind(&r.body).bind(&r.signature)
+            .execute(c).await.map(drop)?);
+        Ok(())
+    }
+
+    /// A request by id.
+    pub async fn qr(&mut self, id: &str) -> Result<Option<QrRow>> {
+        let sql = format!("SELECT {QR_COLS} FROM qr_requests WHERE id = $1");
+        Ok(on!(self, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await?))
+    }
+
+    /// Move a request to a new state, only if it is still in `from` with `from_tries` wrong
+    /// tries (so two answers can't both win); returns whether it moved.
+    pub async fn update_qr_state(&mut self, from: &QrRow, to: &QrRow) -> Result<bool> {
+        let sql = "UPDATE qr_requests SET state = $1, license_id = $2, short_code = $3, wrong_tries = $4, reason = $5 \
+                   WHERE id = $6 AND state = $7 AND wrong_tries = $8";
+        let n = on!(self, c => sqlx::query(sql)
+            .bind(&to.state).bind(&to.license_id).bind(&to.short_code).bind(to.wrong_tries).bind(&to.reason)
+            .bind(&from.id).bind(&from.state).bind(from.wrong_tries)
+            .execute(c).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Note the last refused answer's error code on a request without changing its state.
+    pub async fn set_qr_last_error(&mut self, id: &str, code: &str) -> Result<()> {
+        on!(self, c => sqlx::query("UPDATE qr_requests SET last_error = $1 WHERE id = $2").bind(code).bind(id).execute(c).await.map(drop)?);
+        Ok(())
+    }
+
+    /// The platform's sealed key of that name.
+    pub async fn platform_key(&mut self, name: &str) -> Result<Option<Vec<u8>>> {
+        let row: Option<(Vec<u8>,)> = on!(self, c => sqlx::query_as("SELECT keystore FROM platform_keys WHERE name = $1").bind(name).fetch_optional(c).await?);
+        Ok(row.map(|(k,)| k))
+    }
+
+    /// Store the platform's sealed key.
+    pub async fn insert_platform_key(&mut self, name: &str, keystore: &[u8]) -> Result<()> {
+        on!(self, c => sqlx::query("INSERT INTO platform_keys (name, keystore) VALUES ($1, $2)").bind(name).bind(keystore).execute(c).await.map(drop)?);
+        Ok(())
+    }
+}
