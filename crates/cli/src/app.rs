@@ -76,6 +76,7 @@ pub async fn start(
     data: &Path,
     demo_data: bool,
     config: AuthorityConfig,
+    platform_config: yizhao_server::platform::PlatformConfig,
 ) -> anyhow::Result<Services> {
     let rng: Arc<dyn RandomSource> = Arc::new(SystemRandom);
     let authority = Authority::start(
@@ -113,7 +114,7 @@ pub async fn start(
         authority.clone(),
         &key_password(data)?,
         KdfParams::DEFAULT,
-        yizhao_server::platform::PlatformConfig::default(),
+        platform_config,
     )
     .await
     .map_err(|e| {

@@ -228,7 +228,14 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
         database: None,
     };
     let db = app::open_database(&store).await?;
-    let services = app::start(db.clone(), &store.data, true, Default::default()).await?;
+    let services = app::start(
+        db.clone(),
+        &store.data,
+        true,
+        Default::default(),
+        Default::default(),
+    )
+    .await?;
     let listener = system::bind(listen).await?;
     let shutdown = system::shutdown_signal()?;
     let addr = listener.local_addr()?;

@@ -72,6 +72,10 @@ struct ServeArgs {
     /// Load the demo registry (about 25 fictional enterprises) at start.
     #[arg(long)]
     demo_data: bool,
+    /// The URL phones reach this server at, put in the QR codes (default: the host the PC
+    /// browser used).
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
     /// Most license admins per entity (R5).
     #[arg(long, value_name = "N", default_value_t = yizhao_domain::authority::DEFAULT_MAX_ADMINS)]
     max_admins: usize,
@@ -139,7 +143,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_admins: args.max_admins,
         ..Default::default()
     };
-    let services = app::start(db, &args.store.data, args.demo_data, config).await?;
+    let platform = yizhao_server::platform::PlatformConfig {
+        public_url: args.public_url.clone(),
+        ..Default::default()
+    };
+    let services = app::start(db, &args.store.data, args.demo_data, config, platform).await?;
     let listener = system::bind(args.listen).await?;
     let shutdown = system::shutdown_signal()?;
     tracing::info!(data.dir = %args.store.data.display(), "data folder ready");
@@ -159,7 +167,14 @@ async fn registry_import(file: &std::path::Path, store: &app::StoreArgs) -> anyh
         }
     };
     let db = app::open_database(store).await?;
-    let services = app::start(db, &store.data, false, Default::default()).await?;
+    let services = app::start(
+        db,
+        &store.data,
+        false,
+        Default::default(),
+        Default::default(),
+    )
+    .await?;
     let rows: Vec<_> = enterprises
         .iter()
         .map(yizhao_server::authority::registry_row)

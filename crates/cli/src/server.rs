@@ -52,9 +52,15 @@ mod tests {
         let db = yizhao_store::Database::sqlite_file(dir.path().join("t.db"))
             .await
             .unwrap();
-        let services = crate::app::start(db, dir.path(), false, Default::default())
-            .await
-            .unwrap();
+        let services = crate::app::start(
+            db,
+            dir.path(),
+            false,
+            Default::default(),
+            Default::default(),
+        )
+        .await
+        .unwrap();
         let server = tokio::spawn(run(listener, yizhao_server::router(&services), async {
             let _ = stopped.await;
         }));

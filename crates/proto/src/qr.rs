@@ -108,6 +108,16 @@ pub const QR_ID_MAX: usize = 64;
 /// Longest QR link accepted.
 pub const QR_LINK_MAX: usize = 2048;
 
+/// What the PC page gets when it asks for a new request: its state and the link to put in the
+/// QR (also rendered at `…/qr/{id}/qr.svg` and `…/qr.png`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QrCreated {
+    /// The request's state.
+    pub status: QrStatus,
+    /// The link the QR holds.
+    pub link: String,
+}
+
 /// The link a QR holds: `{base}/qr/{id}` (a trailing `/` of `base` is dropped).
 pub fn qr_link(base_url: &str, id: &str) -> String {
     format!("{}/qr/{id}", base_url.trim_end_matches('/'))

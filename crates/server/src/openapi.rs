@@ -59,6 +59,14 @@ pub const PATHS: &[&str] = &[
     "/authority/api/v1/signed",
     "/authority/api/v1/status",
     "/authority/api/v1/dev/outbox",
+    "/platform/api/v1/qr",
+    "/platform/api/v1/qr/{id}",
+    "/platform/api/v1/qr/{id}/confirm",
+    "/platform/api/v1/qr/{id}/events",
+    "/platform/api/v1/qr/{id}/qr.svg",
+    "/platform/api/v1/qr/{id}/qr.png",
+    "/qr/{id}",
+    "/qr/{id}/answer",
 ];
 
 /// The document.
@@ -80,6 +88,14 @@ pub fn spec() -> Value {
             format!("{a}/challenges"): { "post": op("A single-use challenge for a license proof", None, "Challenge", false) },
             format!("{a}/signed"): { "post": op("A request made with a license: admins.list|add|remove, authorizations.list|add|revoke (R5, R6, R8)", Some("Signed"), "SignedResult", false) },
             format!("{a}/status"): { "post": op("Credential status of a license certificate, signed (OCSP-like)", Some("StatusRequest"), "StatusResponse", false) },
+            "/platform/api/v1/qr": { "post": op("A new QR request for this browser session (sets the yz_pc cookie); body {\"kind\": \"login\"}", None, "QrCreated", false) },
+            "/platform/api/v1/qr/{id}": { "get": op("The request's state (this browser session only); the polling fallback of /events", None, "QrStatus", false) },
+            "/platform/api/v1/qr/{id}/confirm": { "post": op("Confirm the short code both screens show (anti-relay)", Some("QrConfirm"), "QrStatus", false) },
+            "/platform/api/v1/qr/{id}/events": { "get": { "summary": "Server-sent events: `status` events with QrStatus until the request is final or expired", "responses": { "200": { "description": "text/event-stream" } } } },
+            "/platform/api/v1/qr/{id}/qr.svg": { "get": { "summary": "The QR code of the request's link (SVG)", "responses": { "200": { "description": "image/svg+xml" } } } },
+            "/platform/api/v1/qr/{id}/qr.png": { "get": { "summary": "The QR code of the request's link (PNG)", "responses": { "200": { "description": "image/png" } } } },
+            "/qr/{id}": { "get": op("The link in the QR: the request signed by the platform, with its relying-party certificate (for wallets)", None, "SignedQrRequest", false) },
+            "/qr/{id}/answer": { "post": op("The wallet's answer: license certificate, chain and signature over the request", Some("QrAnswer"), "QrStatus", false) },
             format!("{a}/dev/outbox"): { "get": with_query(op("Built-in identity proofing: codes sent to a phone (demo and tests only)", None, "OutboxList", false), "phone") }
         },
         "components": {
@@ -104,6 +120,12 @@ pub fn spec() -> Value {
                 "GrantItem": obj(&[("grant_id", "string"), ("role", "string"), ("name", "string"), ("id_number_masked", "string"), ("phone_masked", "string"), ("period", "period"), ("matters", "string[]"), ("status", "string"), ("downloads", "integer")]),
                 "StatusRequest": obj(&[("certificate", "base64"), ("matter", "string")]),
                 "StatusResponse": obj(&[("body", "string"), ("signature", "base64"), ("signer", "base64")]),
+                "QrStatus": obj(&[("id", "string"), ("state", "string"), ("short_code", "string"), ("expires_at", "integer"), ("error", "ErrorBody")]),
+                "ErrorBody": obj(&[("code", "string"), ("message", "string")]),
+                "QrCreated": obj(&[("status", "QrStatus"), ("link", "string")]),
+                "QrConfirm": obj(&[("code", "string")]),
+                "SignedQrRequest": obj(&[("body", "string"), ("signature", "base64"), ("requester_certificate", "base64")]),
+                "QrAnswer": obj(&[("request_id", "string"), ("nonce", "string"), ("certificate", "base64"), ("chain", "base64[]"), ("signature", "base64"), ("payload", "string")]),
                 "OutboxList": { "type": "array", "items": obj(&[("phone", "string"), ("text", "string"), ("code", "string"), ("at", "integer")]) }
             }
         }

@@ -14,11 +14,13 @@ use serde::Serialize;
 use yizhao_gm::CryptoRng;
 use yizhao_gm::keystore::{KdfParams, Password};
 use yizhao_proto::authority::PersonInput;
+use yizhao_proto::qr::parse_qr_link;
 
 use crate::client::{Client, DEFAULT_SERVER};
 use crate::error::{Result, WalletError};
 use crate::flows::{AgentAuthorization, Matters, Wallet};
 use crate::home::{DEFAULT_PASSWORD, Home};
+use crate::qr;
 use crate::render;
 use crate::time::parse_time;
 
@@ -104,6 +106,20 @@ pub enum WalletCommand {
         /// What to do.
         #[command(subcommand)]
         command: AgentsCommand,
+    },
+    /// 扫码: check a QR request (a link, or a PNG/JPEG image of the QR code) and answer it.
+    /// Without --yes the request is shown and "确认登录？[y/N]" is read from stdin (before a
+    /// --password-stdin line).
+    Scan {
+        /// The QR link, or the path of an image holding the QR code.
+        #[arg(value_name = "LINK_OR_PNG")]
+        input: String,
+        /// License id or USCC; may be left out when one license of the phone can answer.
+        #[arg(long)]
+        license: Option<String>,
+        /// Answer without asking for confirmation on the terminal.
+        #[arg(long)]
+        yes: bool,
     },
     /// Ask the authority whether a license may be used now.
     Status {
@@ -388,6 +404,11 @@ impl WalletCli {
             }
             WalletCommand::Admins { command } => admins(&wallet, command, &mut pw).await,
             WalletCommand::Agents { command } => agents(&wallet, command, &mut pw).await,
+            WalletCommand::Scan {
+                input,
+                license,
+                yes,
+            } => scan(&wallet, &input, license, yes, &mut pw).await,
             WalletCommand::Status { license, matter } => {
                 let license = pick_license(wallet.home(), license)?;
                 let body = wallet.status(&license, matter.as_deref()).await?;
@@ -520,6 +541,49 @@ async fn agents(wallet: &Wallet, cmd: AgentsCommand, pw: &mut PasswordInput) -> 
             Outcome::new(&item, text)
         }
     }
+}
+
+async fn scan(
+    wallet: &Wallet,
+    input: &str,
+    license: Option<String>,
+    yes: bool,
+    pw: &mut PasswordInput,
+) -> Result<Outcome> {
+    let path = std::path::Path::new(input);
+    let link = if parse_qr_link(input).is_none() && path.is_file() {
+        qr::decode_qr_image(path)?
+    } else {
+        input.to_owned()
+    };
+    let preview = wallet.fetch_request(&link).await?;
+    let license = match license {
+        Some(l) => l,
+        None => match preview.licenses.as_slice() {
+            [only] => only.license_id.clone(),
+            [] => return Err(WalletError::NoLicense(String::new())),
+            _ => {
+                return Err(WalletError::Input(
+                    "本手机有多张执照可用，请用 --license 指定".into(),
+                ));
+            }
+        },
+    };
+    let shown = render::scan_preview(&preview);
+    if !yes {
+        eprintln!("{shown}");
+        eprint!("确认{}？[y/N] ", qr::kind_name(&preview.kind));
+        let answer = read_line()?.unwrap_or_default();
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "是") {
+            return Err(WalletError::Cancelled);
+        }
+    }
+    let password = pw.device(wallet.home())?;
+    let status = wallet.answer_request(&preview, &license, &password).await?;
+    let code = status.short_code.clone().unwrap_or_default();
+    let text = format!("{shown}\n\n请核对电脑上显示的确认码：{code}");
+    let out = serde_json::json!({ "preview": preview, "status": status });
+    Outcome::new(&out, text)
 }
 
 /// The license asked for, or the only one on the phone.

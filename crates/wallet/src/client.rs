@@ -12,6 +12,8 @@ use yizhao_proto::authority::{
     Signed, StatusRequest, StatusResponse,
 };
 
+use yizhao_proto::qr::{QrAnswer, QrStatus, SignedQrRequest, qr_link};
+
 use crate::error::{Result, WalletError};
 
 /// The default server, `yizhao serve`'s default address.
@@ -122,6 +124,18 @@ impl Client {
     pub async fn outbox(&self, phone: &str) -> Result<Vec<OutboxMessage>> {
         let req = self.http.get(self.url_with("/dev/outbox", "phone", phone)?);
         self.send(req).await
+    }
+
+    /// `GET {base}/qr/{id}`: a relying party's signed QR request. `base` is the QR link's own
+    /// base (the platform), not this client's authority.
+    pub async fn qr_request(&self, base: &str, id: &str) -> Result<SignedQrRequest> {
+        self.send(self.http.get(qr_link(base, id))).await
+    }
+
+    /// `POST {base}/qr/{id}/answer`: answer a QR request; gives its status (with the short code).
+    pub async fn qr_answer(&self, base: &str, id: &str, answer: &QrAnswer) -> Result<QrStatus> {
+        let url = format!("{}/answer", qr_link(base, id));
+        self.send(self.http.post(url).json(answer)).await
     }
 
     fn url(&self, path: &str) -> String {

@@ -60,6 +60,27 @@ pub enum WalletError {
     /// The command line or an argument is invalid.
     #[error("参数错误: {0}")]
     Input(String),
+    /// A scanned QR payload is not a link of this system.
+    #[error("不是本系统的二维码")]
+    BadQr,
+    /// No QR code could be read in the image.
+    #[error("图片中没有识别到二维码: {0}")]
+    QrUnreadable(String),
+    /// The requester's certificate is not a relying party registered with the authority.
+    #[error("请求方证书无效：{0}")]
+    RequesterInvalid(String),
+    /// The requester is not registered for the matter it asks.
+    #[error("该应用未登记此事项，已拒绝。")]
+    MatterNotRegistered,
+    /// The request's signature does not verify with the requester's certificate.
+    #[error("请求签名无效，已拒绝。")]
+    BadRequestSignature,
+    /// The request expired (wallet clock).
+    #[error("二维码已过期，请刷新二维码后重新扫码。")]
+    QrExpired,
+    /// The person did not confirm.
+    #[error("已取消")]
+    Cancelled,
 }
 
 impl WalletError {
@@ -77,6 +98,13 @@ impl WalletError {
             WalletError::Io { .. } => "wallet.io",
             WalletError::Crypto(_) => "wallet.crypto",
             WalletError::Input(_) => "wallet.input",
+            WalletError::BadQr => "wallet.bad_qr",
+            WalletError::QrUnreadable(_) => "wallet.qr_unreadable",
+            WalletError::RequesterInvalid(_) => "rp.certificate_invalid",
+            WalletError::MatterNotRegistered => "rp.matter_not_registered",
+            WalletError::BadRequestSignature => "qr.bad_signature",
+            WalletError::QrExpired => "qr.expired",
+            WalletError::Cancelled => "wallet.cancelled",
         }
     }
 

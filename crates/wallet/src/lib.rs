@@ -4,7 +4,7 @@
 //!
 //! - [`Home`]: the folder (`wallet.keystore`, `licenses.json`, `state.json`), atomic writes.
 //! - [`Client`]: the authority's API (`/authority/api/v1`).
-//! - [`Wallet`]: the flows of manual §3.1 over both.
+//! - [`Wallet`]: the flows of manual §3.1 over both, and scanning a QR code ([`qr`]).
 //! - [`WalletCli`]: the `yizhao wallet …` commands, mounted by the binary.
 
 pub mod cli;
@@ -12,6 +12,7 @@ pub mod client;
 pub mod error;
 pub mod flows;
 pub mod home;
+pub mod qr;
 mod render;
 pub mod time;
 pub use cli::WalletCli;
@@ -19,4 +20,5 @@ pub use client::Client;
 pub use error::{Result, WalletError};
 pub use flows::{AgentAuthorization, Matters, Wallet};
 pub use home::{DEFAULT_PASSWORD, Home, RealNameSession, StoredLicense};
+pub use qr::{LicenseChoice, Requester, ScanPreview};
 pub use yizhao_gm::keystore::Password;

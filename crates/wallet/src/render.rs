@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use yizhao_proto::authority::{GrantItem, LicenseList, LicenseOffer, RealNameStarted, StatusBody};
 
 use crate::home::StoredLicense;
+use crate::qr::{ScanPreview, kind_name};
 use crate::time::format_beijing;
 
 /// The manual's name of a role.
@@ -194,6 +195,31 @@ pub fn status(b: &StatusBody) -> String {
         matter,
         usable.trim_end()
     )
+}
+
+/// A checked QR request, as shown before answering: 请求方、事项、有效期.
+pub fn scan_preview(p: &ScanPreview) -> String {
+    let matter = match &p.matter_name {
+        Some(name) => format!("{name}（{}）", p.matter),
+        None => p.matter.clone(),
+    };
+    let mut out = format!(
+        "请求方: {}\n操作: {}\n事项: {matter}\n有效期至: {}",
+        p.requester.name,
+        kind_name(&p.kind),
+        format_beijing(p.expires_at)
+    );
+    for l in &p.licenses {
+        let _ = write!(
+            out,
+            "\n可用执照: {} {}（{}，{}）",
+            l.entity_name,
+            l.uscc,
+            role(&l.role),
+            l.license_id
+        );
+    }
+    out
 }
 
 #[cfg(test)]

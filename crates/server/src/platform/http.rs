@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use yizhao_domain::qr::QrKind;
-use yizhao_proto::qr::{QrAnswer, QrConfirm, QrStatus, SignedQrRequest};
+use yizhao_proto::qr::{QrAnswer, QrConfirm, QrCreated, QrStatus, SignedQrRequest, qr_link};
 
 use super::Platform;
 use crate::authority::http::Body;
@@ -29,6 +29,9 @@ pub fn pc_routes(platform: Arc<Platform>) -> Router {
         .route("/qr", post(create))
         .route("/qr/{id}", get(status))
         .route("/qr/{id}/confirm", post(confirm))
+        .route("/qr/{id}/events", get(events))
+        .route("/qr/{id}/qr.svg", get(qr_svg))
+        .route("/qr/{id}/qr.png", get(qr_png))
         .with_state(platform)
 }
 
@@ -80,7 +83,8 @@ async fn create(
         None => (random_hex(p.rng.as_ref(), 32), true),
     };
     let status = p.create_qr(kind, &sid).await?;
-    let mut resp = Json(status).into_response();
+    let link = qr_link(&public_base(&p, &h), &status.id);
+    let mut resp = Json(QrCreated { status, link }).into_response();
     if fresh {
         let cookie = format!("{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax");
         let value = HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(&e))?;
@@ -118,4 +122,93 @@ async fn answer(
     Body(a): Body<QrAnswer>,
 ) -> Result<Json<QrStatus>, ApiError> {
     Ok(Json(p.answer_qr(&id, &a).await?))
+}
+
+/// The base URL wallets reach this server at: the configured public URL, else the host the
+/// browser used.
+fn public_base(p: &Platform, h: &HeaderMap) -> String {
+    if let Some(url) = &p.config.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let host = h
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_graphic()))
+        .unwrap_or("127.0.0.1:8080");
+    format!("http://{host}")
+}
+
+/// The QR code of a request's link, as the PC page shows it.
+async fn qr_code(p: &Platform, h: &HeaderMap, id: &str) -> Result<qrcode::QrCode, ApiError> {
+    p.qr_status(id, &require_session(h)?).await?;
+    qrcode::QrCode::with_error_correction_level(qr_link(&public_base(p, h), id), qrcode::EcLevel::M)
+        .map_err(|e| ApiError::internal(&e))
+}
+
+async fn qr_svg(State(p): P, h: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let code = qr_code(&p, &h, &id).await?;
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .build();
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+async fn qr_png(State(p): P, h: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let code = qr_code(&p, &h, &id).await?;
+    let img = code
+        .render::<image::Luma<u8>>()
+        .min_dimensions(240, 240)
+        .build();
+    let mut png = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut png, image::ImageFormat::Png)
+        .map_err(|e| ApiError::internal(&e))?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], png.into_inner()).into_response())
+}
+
+/// How often the event stream looks at the request. The state lives in the database, so any
+/// replica can serve the stream.
+const EVENT_POLL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Server-sent events: a `status` event whenever the request's state, short code or last
+/// error changes, until it is final or expired. (Pages also poll `GET …/qr/{id}` as a fallback.)
+async fn events(State(p): P, h: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let session = require_session(&h)?;
+    let first = p.qr_status(&id, &session).await?;
+    let stream = futures_util::stream::unfold(
+        (p, id, session, Some(first), None::<QrStatus>, 0u32),
+        |(p, id, session, next, last, polls)| async move {
+            let mut next = next;
+            let mut polls = polls;
+            loop {
+                let current = match next.take() {
+                    Some(s) => s,
+                    None => {
+                        // Bounded: a request lives minutes; stop after ten of them in any case.
+                        if polls > 2400 {
+                            return None;
+                        }
+                        tokio::time::sleep(EVENT_POLL).await;
+                        polls += 1;
+                        p.qr_status(&id, &session).await.ok()?
+                    }
+                };
+                if last.as_ref() == Some(&current) {
+                    if matches!(current.state.as_str(), "completed" | "expired" | "refused") {
+                        return None;
+                    }
+                    continue;
+                }
+                let event = Event::default().event("status").json_data(&current).ok()?;
+                return Some((
+                    Ok::<_, std::convert::Infallible>(event),
+                    (p, id, session, None, Some(current), polls),
+                ));
+            }
+        },
+    );
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }

@@ -33,6 +33,9 @@ pub struct PlatformConfig {
     pub login_matter: String,
     /// QR request settings (expiry, short-code confirmation).
     pub qr: QrSettings,
+    /// The base URL wallets reach the server at (for the link in the QR); default: the host
+    /// the PC browser used.
+    pub public_url: Option<String>,
 }
 
 impl Default for PlatformConfig {
@@ -41,6 +44,7 @@ impl Default for PlatformConfig {
             name: "宜昌市公共资源交易平台".into(),
             login_matter: MATTER_BIDDING.into(),
             qr: QrSettings::default(),
+            public_url: None,
         }
     }
 }
@@ -49,11 +53,11 @@ impl Default for PlatformConfig {
 pub struct Platform {
     db: Database,
     clock: Arc<dyn Clock>,
-    rng: Arc<dyn RandomSource>,
+    pub(crate) rng: Arc<dyn RandomSource>,
     authority: Arc<Authority>,
     key: PrivateKey,
     rp: RelyingParty,
-    config: PlatformConfig,
+    pub(crate) config: PlatformConfig,
 }
 
 fn qr_error(e: QrError) -> ApiError {

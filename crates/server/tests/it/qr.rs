@@ -69,7 +69,22 @@ impl Browser {
             )
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
-        serde_json::from_value(v).unwrap()
+        let created: yizhao_proto::qr::QrCreated = serde_json::from_value(v).unwrap();
+        assert_eq!(
+            yizhao_proto::qr::parse_qr_link(&created.link).unwrap().1,
+            created.status.id
+        );
+        created.status
+    }
+}
+
+impl Browser {
+    fn request(&self, path: &str) -> Request<Body> {
+        let mut req = Request::builder().uri(path);
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c.clone());
+        }
+        req.body(Body::empty()).unwrap()
     }
 }
 
@@ -329,4 +344,73 @@ async fn expired_revoked_and_wrong_matter_are_refused() {
         assert_eq!(MATTER_BIDDING, "egov.ndrc.bidding");
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pc_page_gets_the_qr_image_and_waits_on_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::new(
+        yizhao_store::Database::sqlite_file(dir.path().join("e.db"))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let zw = legal_rep(&app).await;
+    let mut pc = Browser { cookie: None };
+    let qr = pc.new_login(&app).await;
+    for (path, ty, magic) in [
+        ("qr.svg", "image/svg+xml", b"<?xml".as_slice()),
+        ("qr.png", "image/png", b"\x89PNG".as_slice()),
+    ] {
+        let resp = tower::ServiceExt::oneshot(
+            app.router.clone(),
+            pc.request(&format!("/platform/api/v1/qr/{}/{path}", qr.id)),
+        )
+        .await
+        .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(resp.headers()["content-type"], ty);
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        assert!(bytes.starts_with(magic), "{path}");
+    }
+    // Another browser gets no image of it.
+    let stranger = Browser { cookie: None };
+    let resp = tower::ServiceExt::oneshot(
+        app.router.clone(),
+        stranger.request(&format!("/platform/api/v1/qr/{}/qr.png", qr.id)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+
+    // Events: first the pending state, then the answer arrives by itself.
+    let resp = tower::ServiceExt::oneshot(
+        app.router.clone(),
+        pc.request(&format!("/platform/api/v1/qr/{}/events", qr.id)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    let mut body = resp.into_body();
+    let mut seen = String::new();
+    while !seen.contains("pending") {
+        seen.push_str(&String::from_utf8_lossy(&next_frame(&mut body).await));
+    }
+    let (s, v) = scan(&app, &zw, 0, &qr.id).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    while !seen.contains("answered") {
+        seen.push_str(&String::from_utf8_lossy(&next_frame(&mut body).await));
+    }
+    assert!(seen.contains("event: status"), "{seen}");
+    assert!(seen.contains(v["short_code"].as_str().unwrap()), "{seen}");
+}
+
+/// The next frame of a streaming body, or a failed test after 5 s.
+async fn next_frame(body: &mut Body) -> axum::body::Bytes {
+    let frame = tokio::time::timeout(std::time::Duration::from_secs(5), body.frame())
+        .await
+        .expect("an event within 5 s")
+        .unwrap()
+        .unwrap();
+    frame.into_data().unwrap_or_default()
 }

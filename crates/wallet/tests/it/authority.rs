@@ -29,10 +29,10 @@ pub const ENTITY: &str = "宜昌市示范建设工程有限公司";
 
 /// What the authority saw, for the tests to check.
 pub struct Inner {
-    rng: TestRng,
-    root: Certificate,
-    ca_key: PrivateKey,
-    ca: Certificate,
+    pub rng: TestRng,
+    pub root: Certificate,
+    pub ca_key: PrivateKey,
+    pub ca: Certificate,
     status_key: PrivateKey,
     status_cert: Certificate,
     challenges: Vec<String>,
@@ -75,7 +75,7 @@ fn params(
 }
 
 impl Inner {
-    fn new(seed: u64) -> Self {
+    pub fn new(seed: u64) -> Self {
         let mut rng = TestRng::new(seed);
         let root_key = PrivateKey::generate(SuiteId::Gm, &mut rng);
         let p = params(
@@ -143,6 +143,7 @@ pub async fn start(seed: u64) -> Authority {
     let state: Shared = Arc::new(Mutex::new(Inner::new(seed)));
     let api = Router::new()
         .route("/declaration", get(declaration))
+        .route("/ca", get(ca))
         .route("/realname", post(realname))
         .route("/realname/confirm", post(confirm))
         .route("/dev/outbox", get(outbox))
@@ -173,6 +174,15 @@ fn face() -> FaceData {
         registration_authority: "宜昌市市场监督管理局".into(),
         locality: "420500".into(),
     }
+}
+
+async fn ca(State(s): State<Shared>) -> Json<CaInfo> {
+    let mut g = s.lock().unwrap();
+    g.calls.push("ca".into());
+    Json(CaInfo {
+        root: g.root.to_der().to_vec(),
+        issuing: g.ca.to_der().to_vec(),
+    })
 }
 
 async fn declaration(State(s): State<Shared>) -> Json<Declaration> {

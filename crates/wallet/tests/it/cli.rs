@@ -21,7 +21,7 @@ enum BinCommand {
     Wallet(WalletCli),
 }
 
-fn parse(args: &[&str]) -> Result<WalletCli, clap::Error> {
+pub fn parse(args: &[&str]) -> Result<WalletCli, clap::Error> {
     let mut all = vec!["yizhao", "wallet"];
     all.extend_from_slice(args);
     Bin::try_parse_from(all).map(|b| match b.command {

@@ -7,6 +7,7 @@ mod authority;
 mod cli;
 mod client;
 mod home;
+mod qr;
 
 /// The deterministic test generator.
 pub use yizhao_gm::testing::SeededRng as TestRng;

@@ -1,0 +1,271 @@
+//! Scanning a QR code (SYSTEM.md §4, steps 2–3): read the link (from text or an image), fetch
+//! the signed request from the platform the link names, check that a relying party registered
+//! with the license authority for that matter signed it, show who asks and what, and answer with
+//! a license key.
+
+use std::path::Path;
+
+use serde::Serialize;
+use yizhao_gm::x509::{self, Certificate, Extension, Oid};
+use yizhao_proto::qr::{QrAnswer, QrRequestBody, QrStatus, parse_qr_link, qr_answer_message};
+
+use crate::error::{Result, WalletError};
+use crate::flows::Wallet;
+use crate::time::now_unix;
+
+/// Largest image file read for a QR code.
+const IMAGE_MAX_BYTES: u64 = 20 * 1024 * 1024;
+
+/// The relying-party id extension of a requester certificate (UTF8String).
+pub fn rp_id_oid() -> Oid {
+    Oid::yizhao(&[2, 1])
+}
+
+/// The comma-separated matters a relying party may ask for (UTF8String).
+pub fn rp_matters_oid() -> Oid {
+    Oid::yizhao(&[2, 2])
+}
+
+/// A relying party as its certificate says, after checking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Requester {
+    /// Id registered with the authority.
+    pub id: String,
+    /// Registered name (the certificate's common name): the one to show.
+    pub name: String,
+    /// Matters it may ask for.
+    pub matters: Vec<String>,
+}
+
+/// A license of this phone that can answer a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LicenseChoice {
+    /// License id.
+    pub license_id: String,
+    /// The entity's USCC.
+    pub uscc: String,
+    /// The entity's name.
+    pub entity_name: String,
+    /// `legal_representative`, `license_admin` or `agent`.
+    pub role: String,
+}
+
+/// A checked request, ready to show and to answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScanPreview {
+    /// The platform's base URL, from the QR link.
+    pub base: String,
+    /// Request id.
+    pub id: String,
+    /// Who asks, from the requester certificate (never the claimed name).
+    pub requester: Requester,
+    /// `login`, `sign`, …
+    pub kind: String,
+    /// Matter code.
+    pub matter: String,
+    /// The matter's Chinese name, if it is in the catalogue.
+    pub matter_name: Option<String>,
+    /// Expiry (Unix seconds).
+    pub expires_at: i64,
+    /// The licenses of this phone that could answer (certificate valid now).
+    pub licenses: Vec<LicenseChoice>,
+    /// The signed body text, exactly as received (what the answer signs).
+    #[serde(skip)]
+    body_json: String,
+    /// The request's nonce.
+    #[serde(skip)]
+    nonce: String,
+}
+
+impl ScanPreview {
+    /// The request body text exactly as signed by the requester.
+    pub fn body_json(&self) -> &str {
+        &self.body_json
+    }
+}
+
+/// The Chinese name of a request kind.
+pub fn kind_name(kind: &str) -> &str {
+    match kind {
+        "login" => "登录",
+        "sign" => "签名",
+        "encrypt" => "加密",
+        "decrypt" => "解密",
+        "impression" => "盖章",
+        other => other,
+    }
+}
+
+/// Check a relying-party certificate against the authority's issuing CA and root at `at`:
+/// chains to the root through the issuing CA, is valid now and for signing, carries the relying
+/// party's id and matters, and lists `matter`.
+pub fn verify_requester(
+    cert_der: &[u8],
+    issuing: &Certificate,
+    root: &Certificate,
+    at: u64,
+    matter: &str,
+) -> Result<Requester> {
+    let bad = |m: &str| WalletError::RequesterInvalid(m.to_owned());
+    let cert = Certificate::from_der(cert_der).map_err(|_| bad("无法解析"))?;
+    x509::verify_chain(
+        &cert,
+        std::slice::from_ref(issuing),
+        std::slice::from_ref(root),
+        at,
+        x509::Usage::Signing,
+        &[],
+    )
+    .map_err(|_| bad("不是电子营业执照系统登记的应用"))?;
+    let (Some(id), Some(matters)) = (
+        cert.extension(&rp_id_oid()).and_then(Extension::utf8_value),
+        cert.extension(&rp_matters_oid())
+            .and_then(Extension::utf8_value),
+    ) else {
+        return Err(bad("不是应用证书"));
+    };
+    let matters: Vec<String> = matters.split(',').map(str::to_owned).collect();
+    if !matters.iter().any(|m| m == matter) {
+        return Err(WalletError::MatterNotRegistered);
+    }
+    Ok(Requester {
+        id,
+        name: cert.common_name().unwrap_or_default(),
+        matters,
+    })
+}
+
+/// Read the QR code in an image file (PNG or JPEG); gives its text, unchecked.
+pub fn decode_qr_image(path: &Path) -> Result<String> {
+    let meta = std::fs::metadata(path).map_err(WalletError::io(path))?;
+    if meta.len() > IMAGE_MAX_BYTES {
+        return Err(WalletError::QrUnreadable("图片太大".into()));
+    }
+    let img = image::ImageReader::open(path)
+        .map_err(WalletError::io(path))?
+        .with_guessed_format()
+        .map_err(WalletError::io(path))?
+        .decode()
+        .map_err(|e| WalletError::QrUnreadable(format!("图片无法解码: {e}")))?
+        .to_luma8();
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+        // x < w and y < h, which came from u32.
+        img.get_pixel(x as u32, y as u32).0[0]
+    });
+    prepared
+        .detect_grids()
+        .into_iter()
+        .find_map(|g| g.decode().ok().map(|(_, text)| text))
+        .ok_or_else(|| WalletError::QrUnreadable(path.display().to_string()))
+}
+
+impl Wallet {
+    /// Fetch and check the request a QR link points to (SYSTEM.md §4 step 2): the link must be
+    /// one of this system's; the request is fetched from the link's own platform; it must be
+    /// signed with the requester certificate's key; that certificate must be issued by the
+    /// authority (this wallet's `--server`) to a relying party registered for the request's
+    /// matter; the request must not have expired (wallet clock).
+    pub async fn fetch_request(&self, link: &str) -> Result<ScanPreview> {
+        let (base, id) = parse_qr_link(link.trim()).ok_or(WalletError::BadQr)?;
+        let signed = self.client().qr_request(&base, &id).await?;
+        let bad = |m: &str| WalletError::Format(format!("二维码请求无效: {m}"));
+        let cert = Certificate::from_der(&signed.requester_certificate)
+            .map_err(|_| WalletError::RequesterInvalid("无法解析".into()))?;
+        cert.public_key()?
+            .verify(signed.body.as_bytes(), &signed.signature)
+            .map_err(|_| WalletError::BadRequestSignature)?;
+        let body: QrRequestBody =
+            serde_json::from_str(&signed.body).map_err(|_| bad("内容无法解析"))?;
+        if body.id != id {
+            return Err(bad("请求编号与二维码不符"));
+        }
+        let ca = self.client().ca().await?;
+        let issuing =
+            Certificate::from_der(&ca.issuing).map_err(|_| bad("签发 CA 证书无法解析"))?;
+        let root = Certificate::from_der(&ca.root).map_err(|_| bad("根 CA 证书无法解析"))?;
+        let now = now_unix();
+        let at = u64::try_from(now).unwrap_or(0);
+        let requester = verify_requester(
+            &signed.requester_certificate,
+            &issuing,
+            &root,
+            at,
+            &body.matter,
+        )?;
+        if requester.id != body.requester_id {
+            return Err(WalletError::RequesterInvalid("与请求中的请求方不符".into()));
+        }
+        if body.expires_at <= now {
+            return Err(WalletError::QrExpired);
+        }
+        let licenses = self
+            .home()
+            .licenses()?
+            .into_iter()
+            .filter(|l| {
+                Certificate::from_der(&l.certificate)
+                    .map(|c| {
+                        let (from, to) = c.validity();
+                        from <= at && at <= to
+                    })
+                    .unwrap_or(false)
+            })
+            .map(|l| LicenseChoice {
+                license_id: l.license_id,
+                uscc: l.uscc,
+                entity_name: l.entity_name,
+                role: l.role,
+            })
+            .collect();
+        Ok(ScanPreview {
+            base,
+            id,
+            requester,
+            kind: body.kind,
+            matter_name: yizhao_domain::authority::matter(&body.matter).map(|m| m.name.to_owned()),
+            matter: body.matter,
+            expires_at: body.expires_at,
+            licenses,
+            body_json: signed.body,
+            nonce: body.nonce,
+        })
+    }
+
+    /// Answer a checked request with a license (id or USCC) of this phone (SYSTEM.md §4 step
+    /// 3): sign [`qr_answer_message`] with the license key and post the answer to the
+    /// platform. The status carries the short code both screens show. Only `login` requests
+    /// can be answered (the other kinds need a payload this wallet does not make yet).
+    pub async fn answer_request(
+        &self,
+        preview: &ScanPreview,
+        license: &str,
+        password: &crate::Password,
+    ) -> Result<QrStatus> {
+        if preview.kind != "login" {
+            return Err(WalletError::Input(format!(
+                "本钱包暂不支持{}请求",
+                kind_name(&preview.kind)
+            )));
+        }
+        if preview.expires_at <= now_unix() {
+            return Err(WalletError::QrExpired);
+        }
+        let lic = self.home().license(license)?;
+        let msg = qr_answer_message(&preview.body_json, &preview.nonce);
+        let signature = self
+            .home()
+            .sign_with_license(&lic.license_id, password, &msg)?;
+        let answer = QrAnswer {
+            request_id: preview.id.clone(),
+            nonce: preview.nonce.clone(),
+            certificate: lic.certificate,
+            chain: lic.chain,
+            signature,
+            payload: serde_json::Value::Null,
+        };
+        self.client()
+            .qr_answer(&preview.base, &preview.id, &answer)
+            .await
+    }
+}
