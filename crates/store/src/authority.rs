@@ -2,25 +2,8 @@
 //! challenges and the authority's own sealed keys. Plain reads and writes; the rules live in
 //! `yizhao-domain` and the use cases in the server.
 
-use crate::db::{Database, Transaction, TxInner};
+use crate::db::{Database, Transaction, TxInner, on};
 use crate::error::Result;
-
-/// Run `$body` with `$c` bound to the connection of either backend's transaction. The SQL is
-/// written once: `$1, $2…` placeholders in order of first use work on both.
-macro_rules! on {
-    ($tx:expr, $c:ident => $body:expr) => {
-        match &mut $tx.inner {
-            TxInner::Sqlite(t) => {
-                let $c = &mut **t;
-                $body
-            }
-            TxInner::Postgres(t) => {
-                let $c = &mut **t;
-                $body
-            }
-        }
-    };
-}
 
 /// One enterprise of the registry (the authority's source data).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -183,3 +183,21 @@ impl Transaction {
         Ok(())
     }
 }
+
+/// Run `$body` with `$c` bound to the connection of either backend's transaction. The SQL is
+/// written once: `$1, $2…` placeholders in order of first use work on both.
+macro_rules! on {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match &mut $tx.inner {
+            TxInner::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            TxInner::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on;

@@ -1,6 +1,6 @@
 //! The trading platform's tables: QR requests and its sealed signing key.
 
-use crate::db::{Transaction, TxInner};
+use crate::db::{Transaction, TxInner, on};
 use crate::error::Result;
 
 /// One QR request as stored.
@@ -41,21 +41,6 @@ pub struct QrRow {
 }
 
 const QR_COLS: &str = "id, kind, requester_id, matter, nonce, created_at, expires_at, session_hash, state, license_id, short_code, wrong_tries, reason, last_error, body, signature";
-
-macro_rules! on {
-    ($tx:expr, $c:ident => $body:expr) => {
-        match &mut $tx.inner {
-            TxInner::Sqlite(t) => {
-                let $c = &mut **t;
-                $body
-            }
-            TxInner::Postgres(t) => {
-                let $c = &mut **t;
-                $body
-            }
-        }
-    };
-}
 
 impl Transaction {
     /// Store a new request.
