@@ -65,12 +65,87 @@ pub const PATHS: &[&str] = &[
     "/platform/api/v1/qr/{id}/events",
     "/platform/api/v1/qr/{id}/qr.svg",
     "/platform/api/v1/qr/{id}/qr.png",
+    "/platform/api/v1/me",
+    "/platform/api/v1/registration",
+    "/platform/api/v1/logout",
+    "/platform/api/v1/credit",
+    "/platform/api/v1/credit/sync",
     "/qr/{id}",
     "/qr/{id}/answer",
 ];
 
 /// The document.
 pub fn spec() -> Value {
+    let mut doc = core();
+    members(&mut doc);
+    doc
+}
+
+/// The platform's member routes (R11, R12, R22), added apart to keep each `json!` small.
+fn members(doc: &mut Value) {
+    let m = "/platform/api/v1";
+    let paths = &mut doc["paths"];
+    paths[format!("{m}/me")] = json!({ "get": op("Who is logged in with the yz_member cookie (set by /qr/{id}/confirm, or /qr/{id} once a login completed): registering or active (R12)", None, "MemberMe", false) });
+    paths[format!("{m}/registration")] = json!({
+        "get": op("网员注册 form of a registering session, pre-filled from the license's face data (R12)", None, "RegistrationForm", false),
+        "post": op("Register as bidder or agency; tenderer and purchaser are refused with member.kind_window_only (R11)", Some("RegistrationRequest"), "MemberMe", false)
+    });
+    paths[format!("{m}/logout")] =
+        json!({ "post": op("End the member session", None, "MemberLogout", false) });
+    paths[format!("{m}/credit")] =
+        json!({ "get": op("诚信库 › 基本信息 of an active member", None, "CreditInfo", false) });
+    paths[format!("{m}/credit/sync")] = json!({ "post": op("从执照同步: re-read the license's face data; the fields that changed (R22)", None, "CreditSync", false) });
+    let basic = [
+        ("uscc", "string"),
+        ("name", "string"),
+        ("kind_of_entity", "string"),
+        ("legal_representative", "string"),
+        ("registered_capital", "string"),
+        ("established", "string"),
+        ("business_term", "string"),
+        ("domicile", "string"),
+        ("business_scope", "string"),
+        ("registration_authority", "string"),
+        ("locality", "string"),
+    ];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let all: Vec<(&str, &str)> = basic.iter().chain(extra).copied().collect();
+        obj(&all)
+    };
+    let schemas = &mut doc["components"]["schemas"];
+    schemas["MemberMe"] = obj(&[
+        ("state", "string"),
+        ("entity_name", "string"),
+        ("uscc", "string"),
+        ("person", "string"),
+        ("role", "string"),
+        ("role_label", "string"),
+        ("member_kind", "string"),
+        ("member_kind_label", "string"),
+    ]);
+    schemas["RegistrationForm"] = with(&[
+        ("kinds", "string[]"),
+        ("contact_name", "string"),
+        ("contact_phone", "string"),
+    ]);
+    schemas["RegistrationRequest"] = obj(&[
+        ("kind", "string"),
+        ("contact_name", "string"),
+        ("contact_phone", "string"),
+    ]);
+    schemas["MemberLogout"] = obj(&[("state", "string")]);
+    schemas["CreditInfo"] = with(&[
+        ("member_kind", "string"),
+        ("member_kind_label", "string"),
+        ("contact_name", "string"),
+        ("contact_phone", "string"),
+        ("registered_at", "integer"),
+        ("synced_at", "integer"),
+    ]);
+    schemas["CreditSync"] = json!({ "type": "object", "properties": { "changed": { "type": "array", "items": obj(&[("field", "string"), ("old", "string"), ("new", "string")]) } } });
+}
+
+fn core() -> Value {
     let a = "/authority/api/v1";
     json!({
         "openapi": "3.0.3",

@@ -7,10 +7,12 @@ mod audit;
 mod authority;
 mod db;
 mod error;
+mod members;
 mod qr;
 
 pub use audit::{AuditEntry, AuditRecord, AuditVerdict, GENESIS_PREV_HASH, audit_hash};
 pub use authority::{EnterpriseRow, GrantRow, LicenseRow, OutboxRow, RealNameRow, RelyingPartyRow};
 pub use db::{Backend, Database, Transaction};
 pub use error::{Result, StoreError};
+pub use members::{MemberRow, MemberSessionRow};
 pub use qr::QrRow;

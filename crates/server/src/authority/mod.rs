@@ -3,6 +3,7 @@
 //! Handlers in [`http`] parse and map; the use cases are here; the rules are in
 //! `yizhao_domain::authority`.
 
+mod face;
 mod grants;
 pub mod http;
 pub mod keys;

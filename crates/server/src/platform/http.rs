@@ -32,6 +32,7 @@ pub fn pc_routes(platform: Arc<Platform>) -> Router {
         .route("/qr/{id}/events", get(events))
         .route("/qr/{id}/qr.svg", get(qr_svg))
         .route("/qr/{id}/qr.png", get(qr_png))
+        .merge(super::members::routes())
         .with_state(platform)
 }
 
@@ -93,12 +94,30 @@ async fn create(
     Ok(resp)
 }
 
-async fn status(
-    State(p): P,
-    h: HeaderMap,
-    Path(id): Path<String>,
-) -> Result<Json<QrStatus>, ApiError> {
-    Ok(Json(p.qr_status(&id, &require_session(&h)?).await?))
+/// The status, and once a login request has completed for this browser, its member session
+/// (the `yz_member` cookie; made once per request, whichever call sees the completion first).
+async fn with_member_login(
+    p: &Platform,
+    id: &str,
+    sid: &str,
+    status: QrStatus,
+) -> Result<Response, ApiError> {
+    let token = if status.state == "completed" {
+        p.login_member(id, sid).await?
+    } else {
+        None
+    };
+    let mut resp = Json(status).into_response();
+    if let Some(t) = token {
+        super::members::set_member_cookie(&mut resp, Some(&t))?;
+    }
+    Ok(resp)
+}
+
+async fn status(State(p): P, h: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let sid = require_session(&h)?;
+    let status = p.qr_status(&id, &sid).await?;
+    with_member_login(&p, &id, &sid, status).await
 }
 
 async fn confirm(
@@ -106,10 +125,10 @@ async fn confirm(
     h: HeaderMap,
     Path(id): Path<String>,
     Body(b): Body<QrConfirm>,
-) -> Result<Json<QrStatus>, ApiError> {
-    Ok(Json(
-        p.confirm_qr(&id, &require_session(&h)?, &b.code).await?,
-    ))
+) -> Result<Response, ApiError> {
+    let sid = require_session(&h)?;
+    let status = p.confirm_qr(&id, &sid, &b.code).await?;
+    with_member_login(&p, &id, &sid, status).await
 }
 
 async fn fetch(State(p): P, Path(id): Path<String>) -> Result<Json<SignedQrRequest>, ApiError> {

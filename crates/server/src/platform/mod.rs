@@ -1,9 +1,11 @@
 //! The trading platform (交易平台): so far its side of the one QR protocol (SYSTEM.md §4) —
 //! make and sign a request, hand it to the wallet, check the answer, and let the PC session
-//! confirm the short code. Members, registration, the credit database and the pages come next.
+//! confirm the short code; a completed login makes a member session ([`members`]: registration,
+//! the credit database's basic information). The pages come next.
 //! It talks to the license authority only through the authority's Rust API.
 
 pub mod http;
+pub mod members;
 
 use std::sync::Arc;
 
@@ -289,6 +291,8 @@ impl Platform {
                 if !tx.update_qr_state(&row, &to).await? {
                     return Err(qr_error(QrError::AlreadyAnswered));
                 }
+                tx.set_qr_answer_certificate(id, &answer.certificate)
+                    .await?;
                 tx.commit().await?;
                 Ok(self.status_of(&next, None))
             }

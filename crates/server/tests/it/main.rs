@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod authority;
+mod members;
 mod qr;
 mod relying_parties;
 

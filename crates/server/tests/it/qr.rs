@@ -16,13 +16,13 @@ use yizhao_testkit::on_both;
 
 use crate::{Phone, T0, TestApp, a, code};
 
-/// A PC browser: keeps its session cookie.
-struct Browser {
-    cookie: Option<String>,
+/// A PC browser: keeps its cookies (as one `Cookie` header value).
+pub(crate) struct Browser {
+    pub(crate) cookie: Option<String>,
 }
 
 impl Browser {
-    async fn call(
+    pub(crate) async fn call(
         &mut self,
         app: &TestApp,
         method: Method,
@@ -43,13 +43,23 @@ impl Browser {
         let resp = tower::ServiceExt::oneshot(app.router.clone(), req)
             .await
             .unwrap();
-        if let Some(set) = resp.headers().get("set-cookie") {
+        for set in resp.headers().get_all("set-cookie") {
             let set = set.to_str().unwrap();
             assert!(
                 set.contains("HttpOnly") && set.contains("SameSite=Lax"),
                 "{set}"
             );
-            self.cookie = Some(set.split(';').next().unwrap().to_owned());
+            let pair = set.split(';').next().unwrap().to_owned();
+            let name = pair.split('=').next().unwrap();
+            let mut kept: Vec<String> = self
+                .cookie
+                .iter()
+                .flat_map(|c| c.split("; "))
+                .filter(|kv| kv.split('=').next() != Some(name))
+                .map(str::to_owned)
+                .collect();
+            kept.push(pair);
+            self.cookie = Some(kept.join("; "));
         }
         let status = resp.status();
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
@@ -59,7 +69,7 @@ impl Browser {
         )
     }
 
-    async fn new_login(&mut self, app: &TestApp) -> QrStatus {
+    pub(crate) async fn new_login(&mut self, app: &TestApp) -> QrStatus {
         let (s, v) = self
             .call(
                 app,
@@ -89,7 +99,7 @@ impl Browser {
 }
 
 /// The phone's part: fetch, check the requester, answer with license `i`.
-async fn scan(app: &TestApp, phone: &Phone, i: usize, id: &str) -> (StatusCode, Value) {
+pub(crate) async fn scan(app: &TestApp, phone: &Phone, i: usize, id: &str) -> (StatusCode, Value) {
     let signed: SignedQrRequest = app.ok(Method::GET, &format!("/qr/{id}"), None, None).await;
     let ca: api::CaInfo = app.ok(Method::GET, &a("/ca"), None, None).await;
     let body: QrRequestBody = serde_json::from_str(&signed.body).unwrap();
@@ -127,7 +137,7 @@ async fn scan(app: &TestApp, phone: &Phone, i: usize, id: &str) -> (StatusCode, 
     .await
 }
 
-async fn legal_rep(app: &TestApp) -> Phone {
+pub(crate) async fn legal_rep(app: &TestApp) -> Phone {
     let p = demo_person("张伟").unwrap();
     let mut zw = Phone::new(&p.name, p.id_number.as_str(), p.phone.as_str());
     zw.realname(app).await.unwrap();

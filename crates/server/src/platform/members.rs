@@ -1,0 +1,638 @@
+//! Members of the platform (网员): a completed QR login makes a member session; an entity not
+//! yet registered goes to registration, pre-filled from the license's face data (R11, R12); an
+//! active member reads its basic information in the credit database and syncs it from the
+//! license (R22). Routes under `/platform/api/v1`: `GET /me`, `GET|POST /registration`,
+//! `POST /logout`, `GET /credit`, `POST /credit/sync`; the session cookie is [`MEMBER_COOKIE`].
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use yizhao_domain::authority::Role;
+use yizhao_gm::sm3;
+use yizhao_gm::x509::Certificate;
+use yizhao_proto::authority::{FaceData, StatusBody, StatusRequest};
+use yizhao_store::{AuditEntry, MemberRow, MemberSessionRow, Transaction};
+
+use super::{Platform, session_hash};
+use crate::authority::http::Body;
+use crate::error::ApiError;
+use crate::rng::random_hex;
+
+/// The member-session cookie of the PC pages.
+pub const MEMBER_COOKIE: &str = "yz_member";
+
+/// How long a member session lasts (seconds).
+pub const MEMBER_SESSION_TTL_SECS: i64 = 8 * 3600;
+
+/// The hash under which a member session is stored (never the cookie value itself).
+pub fn member_session_hash(token: &str) -> String {
+    hex::encode(sm3(format!("yizhao/member-session/v1\n{token}").as_bytes()))
+}
+
+fn not_logged_in() -> ApiError {
+    ApiError::unauthorized("member.not_logged_in", "请先扫码登录。")
+}
+
+fn registration_required() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "member.registration_required",
+        "该单位尚未注册为网员，请先完成网员注册。",
+    )
+}
+
+fn already_registered() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "member.already_registered",
+        "该单位已注册为网员。",
+    )
+}
+
+fn not_in_registry() -> ApiError {
+    ApiError::not_found("member.not_in_registry", "登记信息中没有该单位。")
+}
+
+/// The Chinese name of a member kind.
+pub fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "bidder" => "投标人",
+        "agency" => "招标代理",
+        "tenderer" => "招标人",
+        "purchaser" => "采购人",
+        _ => "",
+    }
+}
+
+/// Basic information (基本信息), as on the license.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BasicInfo {
+    /// 统一社会信用代码.
+    pub uscc: String,
+    /// 名称.
+    pub name: String,
+    /// 类型.
+    pub kind_of_entity: String,
+    /// 法定代表人.
+    pub legal_representative: String,
+    /// 注册资本.
+    pub registered_capital: String,
+    /// 成立日期.
+    pub established: String,
+    /// 营业期限.
+    pub business_term: String,
+    /// 住所.
+    pub domicile: String,
+    /// 经营范围.
+    pub business_scope: String,
+    /// 登记机关.
+    pub registration_authority: String,
+    /// 登记地.
+    pub locality: String,
+}
+
+impl BasicInfo {
+    fn from_face(f: &FaceData) -> Self {
+        BasicInfo {
+            uscc: f.uscc.clone(),
+            name: f.name.clone(),
+            kind_of_entity: f.kind.clone(),
+            legal_representative: f.legal_representative.clone(),
+            registered_capital: f.registered_capital.clone(),
+            established: f.established.clone(),
+            business_term: f.business_term.clone(),
+            domicile: f.domicile.clone(),
+            business_scope: f.business_scope.clone(),
+            registration_authority: f.registration_authority.clone(),
+            locality: f.locality.clone(),
+        }
+    }
+
+    fn from_member(m: &MemberRow) -> Self {
+        BasicInfo {
+            uscc: m.uscc.clone(),
+            name: m.name.clone(),
+            kind_of_entity: m.kind_of_entity.clone(),
+            legal_representative: m.legal_representative.clone(),
+            registered_capital: m.registered_capital.clone(),
+            established: m.established.clone(),
+            business_term: m.business_term.clone(),
+            domicile: m.domicile.clone(),
+            business_scope: m.business_scope.clone(),
+            registration_authority: m.registration_authority.clone(),
+            locality: m.locality.clone(),
+        }
+    }
+
+    /// The fields a sync may change, by name.
+    fn fields(&self) -> [(&'static str, &str); 10] {
+        [
+            ("name", &self.name),
+            ("kind_of_entity", &self.kind_of_entity),
+            ("legal_representative", &self.legal_representative),
+            ("registered_capital", &self.registered_capital),
+            ("established", &self.established),
+            ("business_term", &self.business_term),
+            ("domicile", &self.domicile),
+            ("business_scope", &self.business_scope),
+            ("registration_authority", &self.registration_authority),
+            ("locality", &self.locality),
+        ]
+    }
+
+    fn apply_to(&self, m: &mut MemberRow) {
+        m.name.clone_from(&self.name);
+        m.kind_of_entity.clone_from(&self.kind_of_entity);
+        m.legal_representative
+            .clone_from(&self.legal_representative);
+        m.registered_capital.clone_from(&self.registered_capital);
+        m.established.clone_from(&self.established);
+        m.business_term.clone_from(&self.business_term);
+        m.domicile.clone_from(&self.domicile);
+        m.business_scope.clone_from(&self.business_scope);
+        m.registration_authority
+            .clone_from(&self.registration_authority);
+        m.locality.clone_from(&self.locality);
+    }
+}
+
+/// `GET /me`: who is logged in.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeView {
+    /// `registering` or `active`.
+    pub state: String,
+    /// The entity's name.
+    pub entity_name: String,
+    /// 统一社会信用代码.
+    pub uscc: String,
+    /// The person (the license certificate's common name).
+    pub person: String,
+    /// The license's role.
+    pub role: String,
+    /// Its Chinese name.
+    pub role_label: String,
+    /// The member kind, once registered.
+    pub member_kind: Option<String>,
+    /// Its Chinese name.
+    pub member_kind_label: Option<String>,
+}
+
+/// `GET /registration`: the form, pre-filled from the license.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegistrationForm {
+    /// From the license's face data.
+    #[serde(flatten)]
+    pub basic: BasicInfo,
+    /// The kinds one may register as here (R11).
+    pub kinds: Vec<String>,
+    /// Pre-filled with the person logged in.
+    pub contact_name: String,
+    /// To be filled.
+    pub contact_phone: String,
+}
+
+/// `POST /registration`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RegistrationRequest {
+    /// `bidder` or `agency`.
+    pub kind: String,
+    /// 联系人.
+    pub contact_name: String,
+    /// 联系电话.
+    pub contact_phone: String,
+}
+
+/// `GET /credit`: 诚信库 › 基本信息.
+#[derive(Debug, Clone, Serialize)]
+pub struct CreditView {
+    /// As on the license (as of the last sync).
+    #[serde(flatten)]
+    pub basic: BasicInfo,
+    /// Member kind.
+    pub member_kind: String,
+    /// Its Chinese name.
+    pub member_kind_label: String,
+    /// 联系人.
+    pub contact_name: String,
+    /// 联系电话.
+    pub contact_phone: String,
+    /// Registered (Unix seconds).
+    pub registered_at: i64,
+    /// Last synced from the license (Unix seconds).
+    pub synced_at: i64,
+}
+
+/// One field a sync changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    /// Field name.
+    pub field: String,
+    /// Before.
+    pub old: String,
+    /// After.
+    pub new: String,
+}
+
+/// `POST /credit/sync`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncResult {
+    /// The fields that changed (empty: nothing to do).
+    pub changed: Vec<FieldChange>,
+}
+
+impl Platform {
+    async fn member_audit(
+        &self,
+        tx: &mut Transaction,
+        s: &MemberSessionRow,
+        action: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), ApiError> {
+        self.db
+            .append_audit(
+                tx,
+                AuditEntry {
+                    at: self.now().0,
+                    actor: format!("license:{}", s.license_id),
+                    action: action.into(),
+                    entity: s.uscc.clone(),
+                    detail: detail.to_string(),
+                },
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// After a login request completed for this browser `session`: make its member session,
+    /// once per request; returns the new cookie value (`None` if it isn't a completed login of
+    /// this browser, or its session was made already).
+    pub async fn login_member(
+        &self,
+        qr_id: &str,
+        session: &str,
+    ) -> Result<Option<String>, ApiError> {
+        let row = self.load(qr_id).await?;
+        if row.kind != "login"
+            || row.state != "completed"
+            || row.session_hash != session_hash(session)
+        {
+            return Ok(None);
+        }
+        let cert = {
+            let mut tx = self.db.read().await?;
+            tx.qr_answer_certificate(qr_id).await?
+        };
+        let Some(cert) = cert else { return Ok(None) };
+        let status = self
+            .authority
+            .status(&StatusRequest {
+                certificate: cert.clone(),
+                matter: None,
+            })
+            .await?;
+        let body: StatusBody =
+            serde_json::from_str(&status.body).map_err(|e| ApiError::internal(&e))?;
+        if body.status == "unknown" || !body.usable {
+            let reason = body.reason.unwrap_or(yizhao_proto::ErrorBody {
+                code: "authority.revoked".into(),
+                message: String::new(),
+            });
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                &reason.code,
+                reason.message,
+            ));
+        }
+        let person = Certificate::from_der(&cert)
+            .map_err(|e| ApiError::internal(&e))?
+            .common_name()
+            .unwrap_or_default();
+        let now = self.now().0;
+        let token = random_hex(self.rng.as_ref(), 32);
+        let mut tx = self.db.begin().await?;
+        if !tx.claim_qr_member_session(qr_id, now).await? {
+            return Ok(None);
+        }
+        let state = if tx.member(&body.uscc).await?.is_some() {
+            "active"
+        } else {
+            "registering"
+        };
+        let s = MemberSessionRow {
+            id_hash: member_session_hash(&token),
+            uscc: body.uscc,
+            license_id: body.license_id,
+            person_name: person,
+            role: body.role,
+            created_at: now,
+            expires_at: now + MEMBER_SESSION_TTL_SECS,
+            state: state.into(),
+        };
+        tx.insert_member_session(&s).await?;
+        self.member_audit(
+            &mut tx,
+            &s,
+            "member.login",
+            serde_json::json!({ "qr": qr_id, "state": state, "person": s.person_name }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(token))
+    }
+
+    /// The live (not ended, not expired) session of a cookie value.
+    async fn member_session_of(&self, token: &str) -> Result<MemberSessionRow, ApiError> {
+        let mut tx = self.db.read().await?;
+        let s = tx
+            .member_session(&member_session_hash(token))
+            .await?
+            .ok_or_else(not_logged_in)?;
+        if s.state == "ended" || s.expires_at <= self.now().0 {
+            return Err(not_logged_in());
+        }
+        Ok(s)
+    }
+
+    async fn face_of(&self, uscc: &str) -> Result<FaceData, ApiError> {
+        self.authority
+            .face_data(uscc)
+            .await?
+            .ok_or_else(not_in_registry)
+    }
+
+    /// Who is logged in with this cookie.
+    pub async fn me(&self, token: &str) -> Result<MeView, ApiError> {
+        let s = self.member_session_of(token).await?;
+        let member = {
+            let mut tx = self.db.read().await?;
+            tx.member(&s.uscc).await?
+        };
+        let entity_name = match &member {
+            Some(m) => m.name.clone(),
+            None => self.face_of(&s.uscc).await?.name,
+        };
+        Ok(MeView {
+            state: s.state,
+            entity_name,
+            uscc: s.uscc,
+            person: s.person_name,
+            role_label: Role::parse(&s.role)
+                .map(Role::label)
+                .unwrap_or_default()
+                .into(),
+            role: s.role,
+            member_kind_label: member.as_ref().map(|m| kind_label(&m.kind).into()),
+            member_kind: member.map(|m| m.kind),
+        })
+    }
+
+    /// The registration form of a registering session, pre-filled from the license.
+    pub async fn registration_form(&self, token: &str) -> Result<RegistrationForm, ApiError> {
+        let s = self.member_session_of(token).await?;
+        if s.state != "registering" {
+            return Err(already_registered());
+        }
+        let face = self.face_of(&s.uscc).await?;
+        Ok(RegistrationForm {
+            basic: BasicInfo::from_face(&face),
+            kinds: vec!["bidder".into(), "agency".into()],
+            contact_name: s.person_name,
+            contact_phone: String::new(),
+        })
+    }
+
+    /// Register the session's entity as a bidder or agency (R11); the session becomes active.
+    pub async fn register_member(
+        &self,
+        token: &str,
+        req: &RegistrationRequest,
+    ) -> Result<MeView, ApiError> {
+        let s = self.member_session_of(token).await?;
+        if s.state != "registering" {
+            return Err(already_registered());
+        }
+        match req.kind.as_str() {
+            "bidder" | "agency" => {}
+            "tenderer" | "purchaser" => {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "member.kind_window_only",
+                    "招标人、采购人请联系网员注册窗口注册",
+                ));
+            }
+            _ => {
+                return Err(ApiError::bad_request(
+                    "member.kind_unknown",
+                    "请选择网员类型：投标人或招标代理。",
+                ));
+            }
+        }
+        let contact_name = req.contact_name.trim();
+        let contact_phone = req.contact_phone.trim();
+        if contact_name.is_empty()
+            || contact_phone.is_empty()
+            || contact_name.chars().count() > 64
+            || contact_phone.len() > 32
+        {
+            return Err(ApiError::bad_request(
+                "member.contact_required",
+                "请填写联系人和联系电话。",
+            ));
+        }
+        let face = self.face_of(&s.uscc).await?;
+        let now = self.now().0;
+        let mut m = MemberRow {
+            uscc: s.uscc.clone(),
+            name: String::new(),
+            kind: req.kind.clone(),
+            registered_at: now,
+            registered_by: s.license_id.clone(),
+            kind_of_entity: String::new(),
+            legal_representative: String::new(),
+            registered_capital: String::new(),
+            established: String::new(),
+            business_term: String::new(),
+            domicile: String::new(),
+            business_scope: String::new(),
+            registration_authority: String::new(),
+            locality: String::new(),
+            contact_name: contact_name.into(),
+            contact_phone: contact_phone.into(),
+            synced_at: now,
+        };
+        BasicInfo::from_face(&face).apply_to(&mut m);
+        let mut tx = self.db.begin().await?;
+        if tx.member(&s.uscc).await?.is_some() {
+            return Err(already_registered());
+        }
+        if !tx
+            .set_member_session_state(&s.id_hash, "registering", "active")
+            .await?
+        {
+            return Err(not_logged_in());
+        }
+        tx.insert_member(&m).await?;
+        self.member_audit(
+            &mut tx,
+            &s,
+            "member.register",
+            serde_json::json!({ "kind": m.kind, "person": s.person_name }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.me(token).await
+    }
+
+    /// End the session.
+    pub async fn logout_member(&self, token: &str) -> Result<(), ApiError> {
+        let s = self.member_session_of(token).await?;
+        let mut tx = self.db.begin().await?;
+        if !tx
+            .set_member_session_state(&s.id_hash, &s.state, "ended")
+            .await?
+        {
+            return Err(not_logged_in());
+        }
+        self.member_audit(&mut tx, &s, "member.logout", serde_json::json!({}))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn active_member(&self, token: &str) -> Result<(MemberSessionRow, MemberRow), ApiError> {
+        let s = self.member_session_of(token).await?;
+        let member = {
+            let mut tx = self.db.read().await?;
+            tx.member(&s.uscc).await?
+        };
+        match member {
+            Some(m) if s.state == "active" => Ok((s, m)),
+            _ => Err(registration_required()),
+        }
+    }
+
+    /// 诚信库 › 基本信息 of the session's member.
+    pub async fn credit(&self, token: &str) -> Result<CreditView, ApiError> {
+        let (_, m) = self.active_member(token).await?;
+        Ok(CreditView {
+            basic: BasicInfo::from_member(&m),
+            member_kind_label: kind_label(&m.kind).into(),
+            member_kind: m.kind,
+            contact_name: m.contact_name,
+            contact_phone: m.contact_phone,
+            registered_at: m.registered_at,
+            synced_at: m.synced_at,
+        })
+    }
+
+    /// 从执照同步 (R22): re-read the license's face data and update the basic information.
+    pub async fn credit_sync(&self, token: &str) -> Result<SyncResult, ApiError> {
+        let (s, _) = self.active_member(token).await?;
+        let fresh = BasicInfo::from_face(&self.face_of(&s.uscc).await?);
+        let mut tx = self.db.begin().await?;
+        let mut m = tx
+            .member(&s.uscc)
+            .await?
+            .ok_or_else(registration_required)?;
+        let old = BasicInfo::from_member(&m);
+        let changed: Vec<FieldChange> = old
+            .fields()
+            .iter()
+            .zip(fresh.fields().iter())
+            .filter(|(a, b)| a.1 != b.1)
+            .map(|(a, b)| FieldChange {
+                field: a.0.into(),
+                old: a.1.into(),
+                new: b.1.into(),
+            })
+            .collect();
+        fresh.apply_to(&mut m);
+        m.synced_at = self.now().0;
+        tx.update_member_basic_info(&m).await?;
+        self.member_audit(
+            &mut tx,
+            &s,
+            "member.credit_sync",
+            serde_json::json!({ "changed": changed.iter().map(|c| c.field.as_str()).collect::<Vec<_>>() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(SyncResult { changed })
+    }
+}
+
+type P = State<Arc<Platform>>;
+
+/// The member-session cookie value, if the browser sent one of the right shape.
+fn member_token(h: &HeaderMap) -> Option<String> {
+    h.get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == MEMBER_COOKIE)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn require_member(h: &HeaderMap) -> Result<String, ApiError> {
+    member_token(h).ok_or_else(not_logged_in)
+}
+
+/// Set (or, with `None`, clear) the member-session cookie on a response.
+pub(crate) fn set_member_cookie(resp: &mut Response, token: Option<&str>) -> Result<(), ApiError> {
+    let cookie = match token {
+        Some(t) => format!("{MEMBER_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax"),
+        None => format!("{MEMBER_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    };
+    let value = HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(&e))?;
+    resp.headers_mut().append(header::SET_COOKIE, value);
+    Ok(())
+}
+
+/// The member routes, merged into the PC routes under `/platform/api/v1`.
+pub(super) fn routes() -> Router<Arc<Platform>> {
+    Router::new()
+        .route("/me", get(me))
+        .route("/registration", get(registration_form).post(register))
+        .route("/logout", post(logout))
+        .route("/credit", get(credit))
+        .route("/credit/sync", post(credit_sync))
+}
+
+async fn me(State(p): P, h: HeaderMap) -> Result<Json<MeView>, ApiError> {
+    Ok(Json(p.me(&require_member(&h)?).await?))
+}
+
+async fn registration_form(State(p): P, h: HeaderMap) -> Result<Json<RegistrationForm>, ApiError> {
+    Ok(Json(p.registration_form(&require_member(&h)?).await?))
+}
+
+async fn register(
+    State(p): P,
+    h: HeaderMap,
+    Body(b): Body<RegistrationRequest>,
+) -> Result<Json<MeView>, ApiError> {
+    Ok(Json(p.register_member(&require_member(&h)?, &b).await?))
+}
+
+async fn logout(State(p): P, h: HeaderMap) -> Result<Response, ApiError> {
+    p.logout_member(&require_member(&h)?).await?;
+    let mut resp = Json(serde_json::json!({ "state": "ended" })).into_response();
+    set_member_cookie(&mut resp, None)?;
+    Ok(resp)
+}
+
+async fn credit(State(p): P, h: HeaderMap) -> Result<Json<CreditView>, ApiError> {
+    Ok(Json(p.credit(&require_member(&h)?).await?))
+}
+
+async fn credit_sync(State(p): P, h: HeaderMap) -> Result<Json<SyncResult>, ApiError> {
+    Ok(Json(p.credit_sync(&require_member(&h)?).await?))
+}
