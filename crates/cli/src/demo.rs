@@ -39,6 +39,175 @@ fn err(e: yizhao_wallet::WalletError) -> anyhow::Error {
     anyhow::anyhow!("{e} [{}]", e.code())
 }
 
+/// The PC browser of the demo: talks to the platform's JSON API and keeps its cookies, as the
+/// PC pages will.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookies: Vec<(String, String)>,
+}
+
+impl Browser {
+    fn new(base: &str) -> Self {
+        Browser {
+            http: reqwest::Client::new(),
+            base: base.to_owned(),
+            cookies: Vec::new(),
+        }
+    }
+
+    async fn call(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> anyhow::Result<serde_json::Value> {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if !self.cookies.is_empty() {
+            let cookie = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            req = req.header(reqwest::header::COOKIE, cookie);
+        }
+        if let Some(b) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(b.to_string());
+        }
+        let resp = req
+            .send()
+            .await
+            .with_context(|| format!("PC page: {path}"))?;
+        for set in resp.headers().get_all(reqwest::header::SET_COOKIE) {
+            if let Some((k, v)) = set
+                .to_str()
+                .ok()
+                .and_then(|s| s.split(';').next())
+                .and_then(|kv| kv.split_once('='))
+            {
+                self.cookies.retain(|(name, _)| name != k);
+                self.cookies.push((k.to_owned(), v.to_owned()));
+            }
+        }
+        let ok = resp.status().is_success();
+        let v: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
+        anyhow::ensure!(
+            ok,
+            "PC page {path}: {} [{}]",
+            v["error"]["message"],
+            v["error"]["code"]
+        );
+        Ok(v)
+    }
+}
+
+/// Step 3: 张伟 logs in to the platform by scanning; the entity is not registered yet, so the
+/// registration opens pre-filled; he registers it as a bidder and syncs the credit database.
+async fn login_and_register(
+    zw: &Phone,
+    uscc: &str,
+    url: &str,
+    pw: &Password,
+) -> anyhow::Result<()> {
+    println!(
+        "3. 张伟扫描交易平台的登录二维码；企业尚未注册，注册页由执照信息预填；注册为投标人并同步诚信库（R11、R12、R22）"
+    );
+    let mut pc = Browser::new(url);
+    let created = pc
+        .call(
+            reqwest::Method::POST,
+            "/platform/api/v1/qr",
+            Some(serde_json::json!({"kind": "login"})),
+        )
+        .await?;
+    let link = created["link"]
+        .as_str()
+        .context("no link in the QR")?
+        .to_owned();
+    let id = created["status"]["id"]
+        .as_str()
+        .context("no request id")?
+        .to_owned();
+    println!("   → 电脑端显示登录二维码：{link}（图片：{url}/platform/api/v1/qr/{id}/qr.png）");
+    let preview = zw.wallet.fetch_request(&link).await.map_err(err)?;
+    println!(
+        "   → 手机扫码：请求方「{}」（执照系统登记的名称），事项 {}",
+        preview.requester.name,
+        preview
+            .matter_name
+            .clone()
+            .unwrap_or(preview.matter.clone())
+    );
+    let answered = zw
+        .wallet
+        .answer_request(&preview, uscc, pw)
+        .await
+        .map_err(err)?;
+    let phone_code = answered.short_code.context("no short code")?;
+    let status = pc
+        .call(
+            reqwest::Method::GET,
+            &format!("/platform/api/v1/qr/{id}"),
+            None,
+        )
+        .await?;
+    println!(
+        "   → 两个屏幕显示同一确认码：手机 {phone_code}，电脑 {}",
+        status["short_code"].as_str().unwrap_or("?")
+    );
+    pc.call(
+        reqwest::Method::POST,
+        &format!("/platform/api/v1/qr/{id}/confirm"),
+        Some(serde_json::json!({"code": phone_code})),
+    )
+    .await?;
+    let me = pc
+        .call(reqwest::Method::GET, "/platform/api/v1/me", None)
+        .await?;
+    println!(
+        "   → 电脑端登录：{}（{}），状态 {}",
+        me["entity_name"].as_str().unwrap_or("?"),
+        me["person"].as_str().unwrap_or("?"),
+        me["state"].as_str().unwrap_or("?")
+    );
+    let form = pc
+        .call(reqwest::Method::GET, "/platform/api/v1/registration", None)
+        .await?;
+    let b = &form; // the basic information is flattened into the form
+    println!(
+        "   → 注册页预填：{}，统一社会信用代码 {}，法定代表人 {}，注册资本 {}，住所 {}",
+        b["name"].as_str().unwrap_or("?"),
+        b["uscc"].as_str().unwrap_or("?"),
+        b["legal_representative"].as_str().unwrap_or("?"),
+        b["registered_capital"].as_str().unwrap_or("?"),
+        b["domicile"].as_str().unwrap_or("?"),
+    );
+    let contact = zw.person.phone.as_str().to_owned();
+    pc.call(reqwest::Method::POST, "/platform/api/v1/registration", Some(serde_json::json!({"kind": "bidder", "contact_name": zw.person.name, "contact_phone": contact}))).await?;
+    let me = pc
+        .call(reqwest::Method::GET, "/platform/api/v1/me", None)
+        .await?;
+    println!(
+        "   → 已注册为{}，状态 {}",
+        me["member_kind_label"]
+            .as_str()
+            .or(me["member_kind"].as_str())
+            .unwrap_or("投标人"),
+        me["state"].as_str().unwrap_or("?")
+    );
+    let sync = pc
+        .call(reqwest::Method::POST, "/platform/api/v1/credit/sync", None)
+        .await?;
+    println!(
+        "   → 诚信库「同步电子营业执照」：{} 项变化",
+        sync["changed"].as_array().map_or(0, Vec::len)
+    );
+    Ok(())
+}
+
 /// A phone of the cast: its wallet and who holds it.
 struct Phone {
     wallet: Wallet,
@@ -201,6 +370,7 @@ async fn play(root: &Path, url: &str) -> anyhow::Result<()> {
         "   → 用于政采（未授权事项）：{}",
         st.reason.map_or("可用".to_owned(), |r| r.message)
     );
+    login_and_register(&zw, &uscc, url, &zw_pw).await?;
     println!();
     println!("Phones (wallet homes) — carry on by hand, e.g.:");
     for (who, folder, pw) in [

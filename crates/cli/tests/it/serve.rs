@@ -60,6 +60,31 @@ fn demo_prints_its_banner_serves_and_cleans_up_on_sigterm() {
     }
     let url = format!("http://{addr}/");
     assert!(banner[0].starts_with("yizhao demo"), "{banner:?}");
+    // The scenario's steps that are built were played, each with its outcome.
+    for step in ["1. 张伟", "2. 张伟添加李娜", "3. 张伟扫描"] {
+        assert!(
+            banner.iter().any(|l| l.starts_with(step)),
+            "step {step} missing: {banner:?}"
+        );
+    }
+    assert!(
+        banner.iter().any(|l| l.contains("短信验证码")),
+        "outbox codes: {banner:?}"
+    );
+    assert!(
+        banner.iter().any(|l| l.contains("已注册为投标人")),
+        "{banner:?}"
+    );
+    assert!(
+        banner
+            .iter()
+            .any(|l| l.starts_with("10.") && l.contains("完整")),
+        "{banner:?}"
+    );
+    assert!(
+        banner.last().is_some_and(|l| l.starts_with("Serving ")),
+        "{banner:?}"
+    );
     assert!(banner.iter().any(|l| l.contains(&url)), "{banner:?}");
     let data = banner
         .iter()
