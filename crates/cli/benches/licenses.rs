@@ -145,6 +145,7 @@ impl Server {
         cmd.args([
             "serve",
             "--demo-data",
+            "--dev-outbox",
             "--listen",
             &addr.to_string(),
             "--data",

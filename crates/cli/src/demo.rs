@@ -402,7 +402,10 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
         db.clone(),
         &store.data,
         true,
-        Default::default(),
+        yizhao_server::AuthorityConfig {
+            expose_outbox: true,
+            ..Default::default()
+        },
         Default::default(),
     )
     .await?;

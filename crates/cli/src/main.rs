@@ -76,6 +76,10 @@ struct ServeArgs {
     /// browser used).
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
+    /// Serve the built-in SMS outbox at /authority/api/v1/dev/outbox (demo and tests only:
+    /// anyone could read any phone's codes).
+    #[arg(long)]
+    dev_outbox: bool,
     /// Most license admins per entity (R5).
     #[arg(long, value_name = "N", default_value_t = yizhao_domain::authority::DEFAULT_MAX_ADMINS)]
     max_admins: usize,
@@ -139,8 +143,12 @@ fn init_logging() {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let db = app::open_database(&args.store).await?;
+    if args.dev_outbox {
+        tracing::warn!("the built-in SMS outbox is readable over HTTP: for demos and tests only");
+    }
     let config = yizhao_server::AuthorityConfig {
         max_admins: args.max_admins,
+        expose_outbox: args.dev_outbox,
         ..Default::default()
     };
     let platform = yizhao_server::platform::PlatformConfig {

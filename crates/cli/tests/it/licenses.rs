@@ -36,6 +36,7 @@ impl Server {
             .env_remove("YIZHAO_DATABASE_URL")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        cmd.arg("--dev-outbox");
         if demo_data {
             cmd.arg("--demo-data");
         }

@@ -94,6 +94,9 @@ pub struct AuthorityConfig {
     pub challenge_ttl: i64,
     /// Validity of a legal representative's or admin's license certificate, days.
     pub license_days: i64,
+    /// Whether `GET …/dev/outbox` serves the built-in outbox's codes (demo and tests only:
+    /// it lets anyone read any phone's codes, so it is off unless asked for).
+    pub expose_outbox: bool,
 }
 
 impl Default for AuthorityConfig {
@@ -105,6 +108,7 @@ impl Default for AuthorityConfig {
             token_ttl: 1800,
             challenge_ttl: 120,
             license_days: 3 * 365,
+            expose_outbox: false,
         }
     }
 }

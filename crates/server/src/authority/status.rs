@@ -75,7 +75,7 @@ impl Authority {
 
     /// The built-in outbox of a phone (only when the built-in identity proofing is on).
     pub async fn outbox(&self, phone: &str) -> Result<Vec<api::OutboxMessage>, ApiError> {
-        if !self.proofing.readable_outbox() {
+        if !self.proofing.readable_outbox() || !self.config.expose_outbox {
             return Err(ApiError::not_found(
                 "authority.outbox_disabled",
                 "未启用内置短信发件箱。",

@@ -764,6 +764,21 @@ async fn identity_proofing_is_a_port() {
         authority.outbox(&zw.phone).await.unwrap_err().code,
         "authority.outbox_disabled"
     );
+    // The built-in outbox is not readable over the API unless asked for.
+    let default = yizhao_server::Authority::start(
+        app.authority.db().clone(),
+        app.clock.clone(),
+        app.rng.clone(),
+        &yizhao_gm::keystore::Password::new("test-key-password"),
+        yizhao_gm::keystore::KdfParams::INSECURE_FAST,
+        yizhao_server::AuthorityConfig::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        default.outbox(&zw.phone).await.unwrap_err().code,
+        "authority.outbox_disabled"
+    );
     // The built-in one delivered nothing either: the failed session was rolled back.
     assert!(app.authority.outbox(&zw.phone).await.unwrap().is_empty());
 }

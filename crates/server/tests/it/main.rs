@@ -69,6 +69,11 @@ impl TestApp {
 
     /// With another random seed: another authority with other keys.
     pub async fn build(db: Database, config: AuthorityConfig, seed: u64) -> Self {
+        // The test phones read their codes from the built-in outbox.
+        let config = AuthorityConfig {
+            expose_outbox: true,
+            ..config
+        };
         let clock = Arc::new(ManualClock::new(Timestamp(T0)));
         let rng = Arc::new(TestRandom::new(seed));
         let authority = Arc::new(
