@@ -289,15 +289,13 @@ impl Platform {
             tx.qr_answer_certificate(qr_id).await?
         };
         let Some(cert) = cert else { return Ok(None) };
-        let status = self
+        let body: StatusBody = self
             .authority
-            .status(&StatusRequest {
+            .license_status(&StatusRequest {
                 certificate: cert.clone(),
                 matter: None,
             })
             .await?;
-        let body: StatusBody =
-            serde_json::from_str(&status.body).map_err(|e| ApiError::internal(&e))?;
         if body.status == "unknown" || !body.usable {
             let reason = body.reason.unwrap_or(yizhao_proto::ErrorBody {
                 code: "authority.revoked".into(),

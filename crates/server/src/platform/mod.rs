@@ -321,15 +321,13 @@ impl Platform {
             &answer.signature,
         )
         .map_err(|_| qr_error(QrError::BadSignature))?;
-        let status = self
+        let body: StatusBody = self
             .authority
-            .status(&StatusRequest {
+            .license_status(&StatusRequest {
                 certificate: answer.certificate.clone(),
                 matter: Some(row.matter.clone()),
             })
             .await?;
-        let body: StatusBody =
-            serde_json::from_str(&status.body).map_err(|e| ApiError::internal(&e))?;
         if body.status == "unknown" {
             return Err(qr_error(QrError::UntrustedCertificate));
         }
