@@ -25,11 +25,11 @@
     missing_docs
 )]
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::*;
 use std::hint::black_box;
-use std::io::{Read as _, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -40,233 +40,8 @@ use yizhao_proto::authority::{
 };
 use yizhao_wallet::Client;
 
-const KEY_PASSWORD: &str = "bench-key-password";
-
-fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
-
 fn seconds() -> f64 {
     env_num("BENCH_SECONDS", 10.0)
-}
-
-/// Run `f` repeatedly for about `secs`; returns operations per second.
-fn rate(secs: f64, mut f: impl FnMut()) -> f64 {
-    let budget = Duration::from_secs_f64(secs);
-    f();
-    let start = Instant::now();
-    let mut n = 0u64;
-    while start.elapsed() < budget {
-        for _ in 0..8 {
-            f();
-        }
-        n += 8;
-    }
-    n as f64 / start.elapsed().as_secs_f64()
-}
-
-/// Clock ticks per second of `/proc/*/stat`.
-fn clock_ticks() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-/// User + system CPU seconds of a process so far (Linux), 0 if unknown.
-fn cpu_seconds(pid: &str) -> f64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return 0.0;
-    };
-    let Some((_, rest)) = stat.rsplit_once(')') else {
-        return 0.0;
-    };
-    // After the command name: state is field 3, utime field 14, stime field 15.
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
-        + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-    ticks / clock_ticks()
-}
-
-/// (busy, total) CPU ticks of the whole machine so far, from `/proc/stat` (Linux).
-fn machine_ticks() -> (f64, f64) {
-    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let Some(line) = stat.lines().next() else {
-        return (0.0, 0.0);
-    };
-    let v: Vec<f64> = line
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    let total: f64 = v.iter().sum();
-    // idle and iowait are not busy.
-    let idle = v.get(3).copied().unwrap_or(0.0) + v.get(4).copied().unwrap_or(0.0);
-    (total - idle, total)
-}
-
-fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
-
-/// A plain HTTP/1.1 GET; `None` while nothing answers yet.
-fn http_get(addr: SocketAddr, path: &str) -> Option<u16> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    response.split(' ').nth(1)?.parse().ok()
-}
-
-/// A `yizhao serve` process; killed on drop if still running (e.g. after a panic).
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Server {
-    fn start(data: &Path, database: Option<&str>) -> Server {
-        let addr = free_addr();
-        let log = std::fs::File::create(data.with_extension("log")).unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_yizhao"));
-        cmd.args([
-            "serve",
-            "--demo-data",
-            "--dev-outbox",
-            "--listen",
-            &addr.to_string(),
-            "--data",
-        ])
-        .arg(data)
-        .env("YIZHAO_KEY_PASSWORD", KEY_PASSWORD)
-        .env_remove("YIZHAO_DATABASE_URL")
-        .stdout(Stdio::null())
-        .stderr(log);
-        if let Some(url) = database {
-            cmd.args(["--database", url]);
-        }
-        let mut child = cmd.spawn().expect("cannot start yizhao serve");
-        for _ in 0..300 {
-            if http_get(addr, "/healthz") == Some(200) {
-                return Server { child, addr };
-            }
-            if let Some(status) = child.try_wait().unwrap() {
-                let log = std::fs::read_to_string(data.with_extension("log")).unwrap_or_default();
-                panic!("yizhao serve exited early with {status}:\n{log}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = child.kill();
-        panic!("no 200 from http://{addr}/healthz within 30 s");
-    }
-
-    fn pid(&self) -> String {
-        self.child.id().to_string()
-    }
-
-    /// SIGTERM, then wait (about 10 s) for a clean exit.
-    fn stop(mut self) -> bool {
-        let _ = Command::new("kill").args(["-TERM", &self.pid()]).status();
-        for _ in 0..100 {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status.success();
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        false
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// A fresh PostgreSQL database, dropped on drop.
-struct PgDatabase {
-    admin: Vec<String>,
-    name: String,
-}
-
-impl PgDatabase {
-    fn psql(admin: &[String], sql: &str) -> Result<(), String> {
-        let out = Command::new("psql")
-            .args(admin)
-            .args(["-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
-            .output()
-            .map_err(|e| format!("psql: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
-        }
-    }
-
-    fn create(admin: Vec<String>) -> Result<PgDatabase, String> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let name = format!("yz_bench_{:x}{:08x}", std::process::id(), nanos);
-        Self::psql(&admin, &format!("CREATE DATABASE {name}"))?;
-        Ok(PgDatabase { admin, name })
-    }
-
-    /// `postgres://user@host:port/name` from the admin arguments (`-h`, `-p`, `-U`).
-    fn url(&self) -> String {
-        let arg = |flag: &str, default: &str| {
-            self.admin
-                .iter()
-                .position(|a| a == flag)
-                .and_then(|i| self.admin.get(i + 1))
-                .cloned()
-                .unwrap_or_else(|| default.to_owned())
-        };
-        format!(
-            "postgres://{}@{}:{}/{}",
-            arg("-U", "postgres"),
-            arg("-h", "127.0.0.1"),
-            arg("-p", "5432"),
-            self.name
-        )
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        if let Err(e) = Self::psql(
-            &self.admin,
-            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-        ) {
-            eprintln!("could not drop {}: {e}", self.name);
-        }
-    }
-}
-
-/// Latency percentile (nearest rank) in milliseconds.
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[i.clamp(1, sorted.len()) - 1].as_secs_f64() * 1e3
 }
 
 /// What one timed window measured.
@@ -564,7 +339,7 @@ fn main() {
         skipped = Some("PostgreSQL skipped (BENCH_POSTGRES=off)".to_owned());
     } else {
         let admin: Vec<String> = admin.split_whitespace().map(String::from).collect();
-        match PgDatabase::create(admin) {
+        match PgDatabase::create(admin, "yz_bench") {
             Ok(db) => {
                 let url = db.url();
                 backends.push(run_backend("PostgreSQL", Some(&url)));
