@@ -83,6 +83,14 @@ struct ServeArgs {
     /// Most license admins per entity (R5).
     #[arg(long, value_name = "N", default_value_t = yizhao_domain::authority::DEFAULT_MAX_ADMINS)]
     max_admins: usize,
+    /// Seconds a QR code stays valid before it must be refreshed.
+    #[arg(long, value_name = "SECS", default_value_t = yizhao_domain::qr::DEFAULT_QR_TTL_SECS,
+          value_parser = clap::value_parser!(i64).range(5..=3600))]
+    qr_ttl: i64,
+    /// Complete a QR login without the PC user confirming the short code shown on both screens
+    /// (the confirmation defends against relayed QR codes; it is on by default).
+    #[arg(long)]
+    no_short_code: bool,
 }
 
 /// Configuration of `demo`.
@@ -153,6 +161,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let platform = yizhao_server::platform::PlatformConfig {
         public_url: args.public_url.clone(),
+        qr: yizhao_domain::qr::QrSettings {
+            ttl_secs: args.qr_ttl,
+            confirm_short_code: !args.no_short_code,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let services = app::start(db, &args.store.data, args.demo_data, config, platform).await?;

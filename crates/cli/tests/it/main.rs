@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+#[cfg(unix)]
+mod harness;
 mod licenses;
 mod serve;
 
