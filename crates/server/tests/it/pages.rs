@@ -632,3 +632,54 @@ fn bo_form(uscc: &str, kind: &str, csrf: Option<&str>) -> Vec<(String, String)> 
     }
     v
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cookies_are_secure_behind_https() {
+    use std::sync::Arc;
+    use yizhao_gm::keystore::KdfParams;
+    use yizhao_server::platform::{Platform, PlatformConfig};
+
+    on_both(|t| async move {
+        let mut app = TestApp::new(t.db).await;
+        let plain = Browser { cookie: None }
+            .send(&app, Method::GET, "/backoffice/login", None)
+            .await
+            .1;
+        assert!(!plain["set-cookie"].to_str().unwrap().contains("Secure"));
+        let config = PlatformConfig {
+            public_url: Some("HTTPS://bid.example.cn".into()),
+            ..PlatformConfig::default()
+        };
+        app.platform = Arc::new(
+            Platform::start(
+                app.authority.db().clone(),
+                app.clock.clone(),
+                app.rng.clone(),
+                app.authority.clone(),
+                &Password::new("test-key-password"),
+                KdfParams::INSECURE_FAST,
+                config,
+            )
+            .await
+            .unwrap(),
+        );
+        app.router = yizhao_server::router(&yizhao_server::Services {
+            authority: app.authority.clone(),
+            platform: app.platform.clone(),
+        });
+        let mut b = Browser { cookie: None };
+        let (_, h, _) = b.send(&app, Method::GET, "/backoffice/login", None).await;
+        assert!(h["set-cookie"].to_str().unwrap().ends_with("; Secure"));
+        let mut b = Browser { cookie: None };
+        let (_, h, _) = b
+            .send(
+                &app,
+                Method::POST,
+                "/platform/api/v1/qr",
+                Some(("application/json", "{}".into())),
+            )
+            .await;
+        assert!(h["set-cookie"].to_str().unwrap().ends_with("; Secure"));
+    })
+    .await;
+}
