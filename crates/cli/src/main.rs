@@ -1,6 +1,8 @@
 //! `yizhao`: the one binary. `serve` runs the platform on a data folder; `demo` runs it on a
-//! fresh temporary one after playing the manual's scenario.
+//! fresh temporary one after playing the manual's scenario; `registry`, `audit` and `admin`
+//! are the operator's commands.
 
+mod admin;
 mod app;
 mod demo;
 mod server;
@@ -13,6 +15,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
+use yizhao_server::platform::backoffice::BackOfficeRole;
 
 /// yizhao: the electronic business license and the electronic seal on a public resource trading
 /// platform.
@@ -37,6 +40,16 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The platform's back office: its users.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// Operator commands on the platform's back office.
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create a window-staff account (网员注册窗口: registers tenderers and purchasers).
+    CreateStaff(admin::CreateUserArgs),
 }
 
 /// Operator commands on the registry.
@@ -136,6 +149,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 registry_import(&file, &store).await
             }
             Command::Audit(AuditCommand::Verify { store }) => audit_verify(&store).await,
+            Command::Admin(AdminCommand::CreateStaff(args)) => {
+                admin::create_user(args, BackOfficeRole::Staff).await
+            }
         }
     })
 }

@@ -75,11 +75,15 @@ mod tests {
             serde_json::json!({ "status": "ok", "version": yizhao_server::VERSION })
         );
 
-        let (status, body) = tokio::task::spawn_blocking(move || get(addr, "/"))
+        let (status, _) = tokio::task::spawn_blocking(move || get(addr, "/"))
+            .await
+            .unwrap();
+        assert_eq!(status, 303, "no session: off to the login page");
+        let (status, body) = tokio::task::spawn_blocking(move || get(addr, "/login"))
             .await
             .unwrap();
         assert_eq!(status, 200);
-        assert!(body.starts_with(&format!("yizhao {}", yizhao_server::VERSION)));
+        assert!(body.contains("电子营业执照扫码登录"));
 
         let (status, _) = tokio::task::spawn_blocking(move || get(addr, "/nope"))
             .await

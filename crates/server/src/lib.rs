@@ -2,8 +2,10 @@
 //! through its Rust API; this crate is the one place where errors become HTTP responses.
 
 pub mod authority;
+pub mod cookies;
 pub mod error;
 pub mod openapi;
+pub mod pages;
 pub mod platform;
 pub mod rng;
 
@@ -29,7 +31,6 @@ pub struct Services {
 /// All routes of the server.
 pub fn router(services: &Services) -> Router {
     Router::new()
-        .route("/", get(landing))
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi::document))
         .nest(
@@ -41,16 +42,10 @@ pub fn router(services: &Services) -> Router {
             platform::http::pc_routes(services.platform.clone()),
         )
         .merge(platform::http::wallet_routes(services.platform.clone()))
+        .merge(pages::routes(services.platform.clone()))
 }
 
 /// `GET /healthz`: the process is up and serving.
 async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok", "version": VERSION }))
-}
-
-/// `GET /`: what this is, until the pages exist.
-async fn landing() -> String {
-    format!(
-        "yizhao {VERSION}\n\nThe server is running; GET /healthz reports its health; the API is described at /api/openapi.json.\n"
-    )
 }

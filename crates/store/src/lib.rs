@@ -5,6 +5,7 @@
 
 mod audit;
 mod authority;
+mod backoffice;
 mod db;
 mod error;
 mod members;
@@ -12,6 +13,7 @@ mod qr;
 
 pub use audit::{AuditEntry, AuditRecord, AuditVerdict, GENESIS_PREV_HASH, audit_hash};
 pub use authority::{EnterpriseRow, GrantRow, LicenseRow, OutboxRow, RealNameRow, RelyingPartyRow};
+pub use backoffice::{BackOfficeSessionRow, BackOfficeUserRow};
 pub use db::{Backend, Database, Transaction};
 pub use error::{Result, StoreError};
 pub use members::{MemberRow, MemberSessionRow};

@@ -63,7 +63,7 @@ pub struct MemberSessionRow {
     pub state: String,
 }
 
-const MEMBER_COLS: &str = "uscc, name, kind, registered_at, registered_by, kind_of_entity, legal_representative, registered_capital, established, business_term, domicile, business_scope, registration_authority, locality, contact_name, contact_phone, synced_at";
+pub(crate) const MEMBER_COLS: &str = "uscc, name, kind, registered_at, registered_by, kind_of_entity, legal_representative, registered_capital, established, business_term, domicile, business_scope, registration_authority, locality, contact_name, contact_phone, synced_at";
 const SESSION_COLS: &str =
     "id_hash, uscc, license_id, person_name, role, created_at, expires_at, state";
 

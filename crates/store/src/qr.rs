@@ -34,25 +34,27 @@ pub struct QrRow {
     pub reason: Option<String>,
     /// The last refused answer's error code (the request itself unchanged).
     pub last_error: Option<String>,
+    /// That error's message for people, shown as is.
+    pub last_error_message: Option<String>,
     /// The signed body (JSON text).
     pub body: String,
     /// The platform's signature over `body`.
     pub signature: Vec<u8>,
 }
 
-const QR_COLS: &str = "id, kind, requester_id, matter, nonce, created_at, expires_at, session_hash, state, license_id, short_code, wrong_tries, reason, last_error, body, signature";
+const QR_COLS: &str = "id, kind, requester_id, matter, nonce, created_at, expires_at, session_hash, state, license_id, short_code, wrong_tries, reason, last_error, last_error_message, body, signature";
 
 impl Transaction {
     /// Store a new request.
     pub async fn insert_qr(&mut self, r: &QrRow) -> Result<()> {
         let sql = format!(
-            "INSERT INTO qr_requests ({QR_COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)"
+            "INSERT INTO qr_requests ({QR_COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)"
         );
         on!(self, c => sqlx::query(&sql)
             .bind(&r.id).bind(&r.kind).bind(&r.requester_id).bind(&r.matter).bind(&r.nonce)
             .bind(r.created_at).bind(r.expires_at).bind(&r.session_hash).bind(&r.state)
             .bind(&r.license_id).bind(&r.short_code).bind(r.wrong_tries).bind(&r.reason)
-            .bind(&r.last_error).bind(&r.body).bind(&r.signature)
+            .bind(&r.last_error).bind(&r.last_error_message).bind(&r.body).bind(&r.signature)
             .execute(c).await.map(drop)?);
         Ok(())
     }
@@ -75,9 +77,10 @@ impl Transaction {
         Ok(n == 1)
     }
 
-    /// Note the last refused answer's error code on a request without changing its state.
-    pub async fn set_qr_last_error(&mut self, id: &str, code: &str) -> Result<()> {
-        on!(self, c => sqlx::query("UPDATE qr_requests SET last_error = $1 WHERE id = $2").bind(code).bind(id).execute(c).await.map(drop)?);
+    /// Note the last refused answer's error (code and message) on a request without changing
+    /// its state.
+    pub async fn set_qr_last_error(&mut self, id: &str, code: &str, message: &str) -> Result<()> {
+        on!(self, c => sqlx::query("UPDATE qr_requests SET last_error = $1, last_error_message = $2 WHERE id = $3").bind(code).bind(message).bind(id).execute(c).await.map(drop)?);
         Ok(())
     }
 

@@ -57,3 +57,59 @@ fn audit_verify_on_a_missing_data_folder_fails_and_creates_nothing() {
     assert!(stderr.contains("no yizhao database"), "{stderr}");
     assert!(!missing.exists(), "a mistyped folder must not be created");
 }
+
+#[test]
+fn admin_create_staff_makes_an_account_once_and_audits_it() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+
+    let data = tempfile::tempdir().unwrap();
+    let create = |password: &str| {
+        let mut child = yizhao()
+            .args([
+                "admin",
+                "create-staff",
+                "--username",
+                "w1",
+                "--name",
+                "李窗口",
+            ])
+            .args(["--password-stdin", "--data"])
+            .arg(data.path())
+            .env("YIZHAO_KEY_PASSWORD", "test-key-password")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = create("short");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("backoffice.password_too_short"), "{stderr}");
+
+    let out = create("window-pass-1");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("created staff user w1"), "{stdout}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains("window-pass-1"), "{stderr}");
+
+    let out = create("window-pass-2");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("backoffice.username_taken"), "{stderr}");
+
+    let out = yizhao()
+        .args(["audit", "verify", "--data"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+}

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -16,7 +16,9 @@ use yizhao_domain::qr::QrKind;
 use yizhao_proto::qr::{QrAnswer, QrConfirm, QrCreated, QrStatus, SignedQrRequest, qr_link};
 
 use super::Platform;
+use super::members::MEMBER_COOKIE;
 use crate::authority::http::Body;
+use crate::cookies::{cookie_value, set_cookie};
 use crate::error::ApiError;
 use crate::rng::random_hex;
 
@@ -47,15 +49,8 @@ pub fn wallet_routes(platform: Arc<Platform>) -> Router {
 type P = State<Arc<Platform>>;
 
 /// The session id from the cookie, if the browser sent one of the right shape.
-fn session(h: &HeaderMap) -> Option<String> {
-    h.get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_owned())
-        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+pub(crate) fn session(h: &HeaderMap) -> Option<String> {
+    cookie_value(h, SESSION_COOKIE)
 }
 
 fn require_session(h: &HeaderMap) -> Result<String, ApiError> {
@@ -87,9 +82,7 @@ async fn create(
     let link = qr_link(&public_base(&p, &h), &status.id);
     let mut resp = Json(QrCreated { status, link }).into_response();
     if fresh {
-        let cookie = format!("{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax");
-        let value = HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(&e))?;
-        resp.headers_mut().insert(header::SET_COOKIE, value);
+        set_cookie(&mut resp, SESSION_COOKIE, Some(&sid), p.secure_cookies())?;
     }
     Ok(resp)
 }
@@ -109,7 +102,7 @@ async fn with_member_login(
     };
     let mut resp = Json(status).into_response();
     if let Some(t) = token {
-        super::members::set_member_cookie(&mut resp, Some(&t))?;
+        set_cookie(&mut resp, MEMBER_COOKIE, Some(&t), p.secure_cookies())?;
     }
     Ok(resp)
 }

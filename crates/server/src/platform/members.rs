@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
@@ -47,7 +47,7 @@ fn registration_required() -> ApiError {
     )
 }
 
-fn already_registered() -> ApiError {
+pub(crate) fn already_registered() -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
         "member.already_registered",
@@ -114,7 +114,8 @@ impl BasicInfo {
         }
     }
 
-    fn from_member(m: &MemberRow) -> Self {
+    /// As registered on the platform (as of the last sync).
+    pub fn from_member(m: &MemberRow) -> Self {
         BasicInfo {
             uscc: m.uscc.clone(),
             name: m.name.clone(),
@@ -131,7 +132,7 @@ impl BasicInfo {
     }
 
     /// The fields a sync may change, by name.
-    fn fields(&self) -> [(&'static str, &str); 10] {
+    pub fn fields(&self) -> [(&'static str, &str); 10] {
         [
             ("name", &self.name),
             ("kind_of_entity", &self.kind_of_entity),
@@ -354,6 +355,19 @@ impl Platform {
         if s.state == "ended" || s.expires_at <= self.now().0 {
             return Err(not_logged_in());
         }
+        if s.state == "registering" && tx.member(&s.uscc).await?.is_some() {
+            // Registered meanwhile (in another browser, or at the window): this session is a
+            // member's now too.
+            drop(tx);
+            let mut tx = self.db.begin().await?;
+            tx.set_member_session_state(&s.id_hash, "registering", "active")
+                .await?;
+            tx.commit().await?;
+            return Ok(MemberSessionRow {
+                state: "active".into(),
+                ..s
+            });
+        }
         Ok(s)
     }
 
@@ -431,40 +445,9 @@ impl Platform {
                 ));
             }
         }
-        let contact_name = req.contact_name.trim();
-        let contact_phone = req.contact_phone.trim();
-        if contact_name.is_empty()
-            || contact_phone.is_empty()
-            || contact_name.chars().count() > 64
-            || contact_phone.len() > 32
-        {
-            return Err(ApiError::bad_request(
-                "member.contact_required",
-                "请填写联系人和联系电话。",
-            ));
-        }
-        let face = self.face_of(&s.uscc).await?;
-        let now = self.now().0;
-        let mut m = MemberRow {
-            uscc: s.uscc.clone(),
-            name: String::new(),
-            kind: req.kind.clone(),
-            registered_at: now,
-            registered_by: s.license_id.clone(),
-            kind_of_entity: String::new(),
-            legal_representative: String::new(),
-            registered_capital: String::new(),
-            established: String::new(),
-            business_term: String::new(),
-            domicile: String::new(),
-            business_scope: String::new(),
-            registration_authority: String::new(),
-            locality: String::new(),
-            contact_name: contact_name.into(),
-            contact_phone: contact_phone.into(),
-            synced_at: now,
-        };
-        BasicInfo::from_face(&face).apply_to(&mut m);
+        let m = self
+            .new_member(&s.uscc, &req.kind, req, &s.license_id)
+            .await?;
         let mut tx = self.db.begin().await?;
         if tx.member(&s.uscc).await?.is_some() {
             return Err(already_registered());
@@ -485,6 +468,54 @@ impl Platform {
         .await?;
         tx.commit().await?;
         self.me(token).await
+    }
+
+    /// A new member `uscc` of `kind` (already checked by the caller: who may register which
+    /// kind differs, R11), its basic information from the license's face data as the registry
+    /// has it now, after checking the contact; `registered_by` is the license id, or
+    /// `window:<staff>` for the registration window.
+    pub(crate) async fn new_member(
+        &self,
+        uscc: &str,
+        kind: &str,
+        req: &RegistrationRequest,
+        registered_by: &str,
+    ) -> Result<MemberRow, ApiError> {
+        let contact_name = req.contact_name.trim();
+        let contact_phone = req.contact_phone.trim();
+        if contact_name.is_empty()
+            || contact_phone.is_empty()
+            || contact_name.chars().count() > 64
+            || contact_phone.len() > 32
+        {
+            return Err(ApiError::bad_request(
+                "member.contact_required",
+                "请填写联系人和联系电话。",
+            ));
+        }
+        let face = self.face_of(uscc).await?;
+        let now = self.now().0;
+        let mut m = MemberRow {
+            uscc: uscc.into(),
+            name: String::new(),
+            kind: kind.into(),
+            registered_at: now,
+            registered_by: registered_by.into(),
+            kind_of_entity: String::new(),
+            legal_representative: String::new(),
+            registered_capital: String::new(),
+            established: String::new(),
+            business_term: String::new(),
+            domicile: String::new(),
+            business_scope: String::new(),
+            registration_authority: String::new(),
+            locality: String::new(),
+            contact_name: contact_name.into(),
+            contact_phone: contact_phone.into(),
+            synced_at: now,
+        };
+        BasicInfo::from_face(&face).apply_to(&mut m);
+        Ok(m)
     }
 
     /// End the session.
@@ -568,30 +599,12 @@ impl Platform {
 type P = State<Arc<Platform>>;
 
 /// The member-session cookie value, if the browser sent one of the right shape.
-fn member_token(h: &HeaderMap) -> Option<String> {
-    h.get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == MEMBER_COOKIE)
-        .map(|(_, v)| v.to_owned())
-        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+pub(crate) fn member_token(h: &HeaderMap) -> Option<String> {
+    crate::cookies::cookie_value(h, MEMBER_COOKIE)
 }
 
 fn require_member(h: &HeaderMap) -> Result<String, ApiError> {
     member_token(h).ok_or_else(not_logged_in)
-}
-
-/// Set (or, with `None`, clear) the member-session cookie on a response.
-pub(crate) fn set_member_cookie(resp: &mut Response, token: Option<&str>) -> Result<(), ApiError> {
-    let cookie = match token {
-        Some(t) => format!("{MEMBER_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax"),
-        None => format!("{MEMBER_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
-    };
-    let value = HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(&e))?;
-    resp.headers_mut().append(header::SET_COOKIE, value);
-    Ok(())
 }
 
 /// The member routes, merged into the PC routes under `/platform/api/v1`.
@@ -623,7 +636,7 @@ async fn register(
 async fn logout(State(p): P, h: HeaderMap) -> Result<Response, ApiError> {
     p.logout_member(&require_member(&h)?).await?;
     let mut resp = Json(serde_json::json!({ "state": "ended" })).into_response();
-    set_member_cookie(&mut resp, None)?;
+    crate::cookies::set_cookie(&mut resp, MEMBER_COOKIE, None, p.secure_cookies())?;
     Ok(resp)
 }
 

@@ -4,6 +4,7 @@
 //! the credit database's basic information). The pages come next.
 //! It talks to the license authority only through the authority's Rust API.
 
+pub mod backoffice;
 pub mod http;
 pub mod members;
 
@@ -76,7 +77,10 @@ pub fn session_hash(session: &str) -> String {
     hex::encode(sm3(format!("yizhao/pc-session/v1\n{session}").as_bytes()))
 }
 
-fn to_row(r: &QrRequest, body: String, signature: Vec<u8>, last_error: Option<String>) -> QrRow {
+/// The last refused answer's error as stored: code and message.
+type LastError = (Option<String>, Option<String>);
+
+fn to_row(r: &QrRequest, body: String, signature: Vec<u8>, last_error: LastError) -> QrRow {
     let (license_id, short_code, wrong_tries, reason) = match &r.state {
         QrState::Answered {
             license_id,
@@ -106,7 +110,8 @@ fn to_row(r: &QrRequest, body: String, signature: Vec<u8>, last_error: Option<St
         short_code,
         wrong_tries,
         reason,
-        last_error,
+        last_error: last_error.0,
+        last_error_message: last_error.1,
         body,
         signature,
     }
@@ -222,12 +227,13 @@ impl Platform {
             .sign(body.as_bytes())
             .map_err(|e| ApiError::internal(&e))?;
         let mut tx = self.db.begin().await?;
-        tx.insert_qr(&to_row(&req, body, signature, None)).await?;
+        tx.insert_qr(&to_row(&req, body, signature, (None, None)))
+            .await?;
         tx.commit().await?;
         Ok(self.status_of(&req, None))
     }
 
-    fn status_of(&self, r: &QrRequest, last_error: Option<&str>) -> QrStatus {
+    fn status_of(&self, r: &QrRequest, last_error: Option<&QrRow>) -> QrStatus {
         let now = self.now();
         let short_code = match &r.state {
             QrState::Answered { short_code, .. } if !r.is_expired_at(now) => {
@@ -235,9 +241,11 @@ impl Platform {
             }
             _ => None,
         };
-        let error = last_error.map(|code| ErrorBody {
-            code: code.into(),
-            message: String::new(),
+        let error = last_error.and_then(|row| {
+            Some(ErrorBody {
+                code: row.last_error.clone()?,
+                message: row.last_error_message.clone().unwrap_or_default(),
+            })
         });
         QrStatus {
             id: r.id.clone(),
@@ -287,7 +295,7 @@ impl Platform {
                     .answer(&answer.nonce, license_id, code, now, &self.config.qr)
                     .map_err(|r: Rejected| qr_error(r.error))?;
                 let mut tx = self.db.begin().await?;
-                let to = to_row(&next, row.body.clone(), row.signature.clone(), None);
+                let to = to_row(&next, row.body.clone(), row.signature.clone(), (None, None));
                 if !tx.update_qr_state(&row, &to).await? {
                     return Err(qr_error(QrError::AlreadyAnswered));
                 }
@@ -299,7 +307,7 @@ impl Platform {
             Err(e) => {
                 // Nothing changes but the note, so the PC page can say why.
                 let mut tx = self.db.begin().await?;
-                tx.set_qr_last_error(id, &e.code).await?;
+                tx.set_qr_last_error(id, &e.code, &e.message).await?;
                 tx.commit().await?;
                 Err(e)
             }
@@ -351,7 +359,7 @@ impl Platform {
         let req = from_row(&row)?;
         req.check_session(&session_hash(session))
             .map_err(qr_error)?;
-        Ok(self.status_of(&req, row.last_error.as_deref()))
+        Ok(self.status_of(&req, Some(&row)))
     }
 
     /// The PC user confirms the short code both screens show.
@@ -373,7 +381,7 @@ impl Platform {
             &next,
             row.body.clone(),
             row.signature.clone(),
-            row.last_error.clone(),
+            (row.last_error.clone(), row.last_error_message.clone()),
         );
         if to.state != row.state || to.wrong_tries != row.wrong_tries {
             let mut tx = self.db.begin().await?;
@@ -391,5 +399,48 @@ impl Platform {
     /// The platform's registration with the authority.
     pub fn relying_party(&self) -> &RelyingParty {
         &self.rp
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &PlatformConfig {
+        &self.config
+    }
+
+    /// The clock's time now (Unix seconds), which pages hand to their scripts so countdowns
+    /// don't depend on the PC's clock.
+    pub fn now_secs(&self) -> i64 {
+        self.now().0
+    }
+
+    /// Whether cookies get `Secure`: the server is reached over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.config
+            .public_url
+            .as_deref()
+            .and_then(|u| u.get(..8))
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+    }
+
+    /// The anti-forgery token of the forms of a session: HMAC-SM3 under a key derived from
+    /// the platform's signing key (the same on every replica, never sent anywhere) over the
+    /// session's `scope` and cookie value. A page from another site can't read the cookie, so it
+    /// can't make the token.
+    pub fn csrf_token(&self, scope: &str, session: &str) -> String {
+        let key = yizhao_gm::hmac_sm3(self.key.to_bytes().as_slice(), b"yizhao/csrf-key/v1");
+        hex::encode(yizhao_gm::hmac_sm3(
+            &key,
+            format!("yizhao/csrf/v1\n{scope}\n{session}").as_bytes(),
+        ))
+    }
+
+    /// Whether `token` is the session's anti-forgery token (compared in constant time).
+    pub fn csrf_ok(&self, scope: &str, session: &str, token: &str) -> bool {
+        let want = self.csrf_token(scope, session);
+        want.len() == token.len()
+            && want
+                .bytes()
+                .zip(token.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
     }
 }

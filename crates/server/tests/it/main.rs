@@ -5,6 +5,7 @@
 
 mod authority;
 mod members;
+mod pages;
 mod qr;
 mod relying_parties;
 

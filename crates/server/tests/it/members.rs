@@ -19,7 +19,7 @@ fn p(path: &str) -> String {
 }
 
 /// Log `pc` in by scanning with license `i` of `phone` and confirming the short code.
-async fn login(app: &TestApp, phone: &Phone, pc: &mut Browser) {
+pub(crate) async fn login(app: &TestApp, phone: &Phone, pc: &mut Browser) {
     let qr = pc.new_login(app).await;
     let (s, v) = scan(app, phone, 0, &qr.id).await;
     assert_eq!(s, StatusCode::OK, "{v}");

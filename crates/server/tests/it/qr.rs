@@ -29,14 +29,34 @@ impl Browser {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
+        let (status, _, bytes) = match body {
+            Some(b) => {
+                self.send(app, method, path, Some(("application/json", b.to_string())))
+                    .await
+            }
+            None => self.send(app, method, path, None).await,
+        };
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    /// One request with this browser's cookies, keeping the cookies the response sets; the
+    /// body, if any, with its content type.
+    pub(crate) async fn send(
+        &mut self,
+        app: &TestApp,
+        method: Method,
+        path: &str,
+        body: Option<(&str, String)>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         let mut req = Request::builder().method(method).uri(path);
         if let Some(c) = &self.cookie {
             req = req.header("cookie", c.clone());
         }
         let req = match body {
-            Some(b) => req
-                .header("content-type", "application/json")
-                .body(Body::from(b.to_string())),
+            Some((content_type, b)) => req.header("content-type", content_type).body(Body::from(b)),
             None => req.body(Body::empty()),
         }
         .unwrap();
@@ -58,15 +78,15 @@ impl Browser {
                 .filter(|kv| kv.split('=').next() != Some(name))
                 .map(str::to_owned)
                 .collect();
-            kept.push(pair);
+            if !set.contains("Max-Age=0") {
+                kept.push(pair);
+            }
             self.cookie = Some(kept.join("; "));
         }
         let status = resp.status();
+        let headers = resp.headers().clone();
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        (status, headers, bytes.to_vec())
     }
 
     pub(crate) async fn new_login(&mut self, app: &TestApp) -> QrStatus {

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod audit;
+mod backoffice;
 
 pub use yizhao_testkit::{TestDb, on_both};
 

@@ -1,0 +1,232 @@
+// The PC pages' script: the QR login page (市场主体 tab, countdown, live status over
+// server-sent events with polling as the fallback, short-code confirmation).
+(function () {
+  "use strict";
+  var body = document.body;
+  if (!body || body.dataset.page !== "login") {
+    return;
+  }
+  var api = body.dataset.api || "/platform/api/v1";
+  // The server's clock, not the PC's: offset from the time the server put in the page.
+  var offset = Number(body.dataset.serverNow || 0) - Date.now() / 1000;
+  function serverNow() {
+    return Date.now() / 1000 + offset;
+  }
+
+  var $ = function (id) { return document.getElementById(id); };
+  var img = $("qr-image");
+  var countdown = $("qr-countdown");
+  var message = $("qr-message");
+  var shortBox = $("short-code-box");
+  var shortCode = $("short-code");
+  var shortInput = $("short-code-input");
+
+  var TEXT = {
+    pending: "请使用电子营业执照扫码",
+    answered: "已扫码，请在手机上确认",
+    expired: "二维码已过期，请点击刷新",
+    refused: "本次登录未通过，请点击刷新后重新扫码",
+    completed: "登录成功，正在进入…",
+    failed: "网络异常，请点击刷新"
+  };
+
+  var current = null; // { id, expiresAt }
+  var source = null;
+  var pollTimer = null;
+  var tickTimer = null;
+  var finished = false;
+
+  function say(text, kind) {
+    message.textContent = text;
+    message.dataset.kind = kind || "";
+  }
+
+  function stopWatching() {
+    if (source) { source.close(); source = null; }
+    if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
+    body.dataset.sse = "closed";
+  }
+
+  function stopAll() {
+    stopWatching();
+    if (tickTimer) { clearInterval(tickTimer); tickTimer = null; }
+  }
+
+  function tick() {
+    if (!current) { return; }
+    var left = Math.max(0, Math.ceil(current.expiresAt - serverNow()));
+    countdown.textContent = String(left);
+    if (left <= 0 && !finished) {
+      expire();
+    }
+  }
+
+  function expire() {
+    finished = true;
+    stopAll();
+    countdown.textContent = "0";
+    img.classList.add("expired");
+    shortBox.hidden = true;
+    say(TEXT.expired, "expired");
+  }
+
+  function showError(err) {
+    if (err && (err.message || err.code)) {
+      say(err.message || err.code, "error");
+      message.dataset.code = err.code || "";
+      return true;
+    }
+    return false;
+  }
+
+  function handle(st) {
+    if (!current || !st || st.id !== current.id || finished) { return; }
+    current.expiresAt = st.expires_at;
+    message.dataset.state = st.state;
+    delete message.dataset.code;
+    if (st.state === "completed") {
+      finished = true;
+      stopAll();
+      shortBox.hidden = true;
+      say(TEXT.completed, "ok");
+      complete(st.id);
+    } else if (st.state === "expired") {
+      expire();
+    } else if (st.state === "refused") {
+      finished = true;
+      stopAll();
+      shortBox.hidden = true;
+      img.classList.add("expired");
+      if (!showError(st.error)) { say(TEXT.refused, "error"); }
+    } else if (st.state === "answered") {
+      if (st.short_code) {
+        shortCode.textContent = st.short_code;
+        shortBox.hidden = false;
+      }
+      if (!showError(st.error)) { say(TEXT.answered, "info"); }
+    } else {
+      shortBox.hidden = true;
+      if (!showError(st.error)) { say(TEXT.pending, ""); }
+    }
+  }
+
+  // The member cookie is set by GET …/qr/{id} once it sees the completion (or was set by the
+  // confirm response already); then the home page sends people who must register onwards.
+  function complete(id) {
+    fetch(api + "/qr/" + encodeURIComponent(id), { credentials: "same-origin" })
+      .then(function () { window.location.assign("/"); })
+      .catch(function () { window.location.assign("/"); });
+  }
+
+  function poll() {
+    if (!current) { return; }
+    var id = current.id;
+    fetch(api + "/qr/" + encodeURIComponent(id), { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (st) {
+        if (st && st.error && !st.id) { showError(st.error); return; }
+        handle(st);
+      })
+      .catch(function () { /* try again at the next turn */ });
+  }
+
+  function startPolling() {
+    if (!pollTimer && !finished) {
+      pollTimer = setInterval(poll, 2000);
+    }
+  }
+
+  function watch(id) {
+    if (typeof window.EventSource !== "function") {
+      startPolling();
+      return;
+    }
+    source = new EventSource(api + "/qr/" + encodeURIComponent(id) + "/events");
+    source.onopen = function () { body.dataset.sse = "open"; };
+    source.addEventListener("status", function (e) {
+      try { handle(JSON.parse(e.data)); } catch (err) { /* ignore a bad event */ }
+    });
+    source.onerror = function () {
+      if (source) { source.close(); source = null; }
+      body.dataset.sse = "error";
+      startPolling();
+      poll();
+    };
+  }
+
+  function create() {
+    stopAll();
+    finished = false;
+    current = null;
+    shortBox.hidden = true;
+    shortInput.value = "";
+    img.classList.remove("expired");
+    img.removeAttribute("src");
+    countdown.textContent = "--";
+    say("正在生成二维码…", "");
+    fetch(api + "/qr", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ kind: "login" })
+    })
+      .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
+      .then(function (res) {
+        if (!res.ok || !res.j.status) {
+          if (!showError(res.j && res.j.error)) { say(TEXT.failed, "error"); }
+          return;
+        }
+        var st = res.j.status;
+        current = { id: st.id, expiresAt: st.expires_at };
+        img.dataset.qrId = st.id;
+        img.src = api + "/qr/" + encodeURIComponent(st.id) + "/qr.png";
+        say(TEXT.pending, "");
+        tick();
+        tickTimer = setInterval(tick, 1000);
+        watch(st.id);
+      })
+      .catch(function () { say(TEXT.failed, "error"); });
+  }
+
+  function confirmCode() {
+    if (!current || finished) { return; }
+    var typed = shortInput.value.trim();
+    var code = typed || shortCode.textContent.trim();
+    var id = current.id;
+    fetch(api + "/qr/" + encodeURIComponent(id) + "/confirm", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ code: code })
+    })
+      .then(function (r) { return r.json(); })
+      .then(function (j) {
+        if (j && j.error && !j.id) {
+          showError(j.error);
+          poll();
+          return;
+        }
+        handle(j);
+      })
+      .catch(function () { say(TEXT.failed, "error"); });
+  }
+
+  function selectTab(market) {
+    $("tab-market").classList.toggle("active", market);
+    $("tab-nonmarket").classList.toggle("active", !market);
+    $("tab-market").setAttribute("aria-selected", String(market));
+    $("tab-nonmarket").setAttribute("aria-selected", String(!market));
+    $("panel-market").hidden = !market;
+    $("panel-nonmarket").hidden = market;
+    if (market && !current) { create(); }
+  }
+
+  $("qr-refresh").addEventListener("click", create);
+  $("short-code-confirm").addEventListener("click", confirmCode);
+  shortInput.addEventListener("keydown", function (e) {
+    if (e.key === "Enter") { confirmCode(); }
+  });
+  $("tab-market").addEventListener("click", function () { selectTab(true); });
+  $("tab-nonmarket").addEventListener("click", function () { selectTab(false); });
+  create();
+})();

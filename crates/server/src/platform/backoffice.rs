@@ -1,0 +1,386 @@
+//! The platform's back office (后台): its users — window staff (网员注册窗口), who register
+//! tenderers and purchasers from the enterprise registry (R11), and reviewers (next: seal
+//! review) — their password login and sessions. Operators create users from the command line
+//! ([`Platform::create_back_office_user`]); every change is audited in its transaction.
+
+use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
+use axum::http::StatusCode;
+use yizhao_domain::ids::Uscc;
+use yizhao_gm::keystore::Password;
+use yizhao_gm::sm3;
+use yizhao_store::{AuditEntry, BackOfficeSessionRow, BackOfficeUserRow, MemberRow, Transaction};
+
+use super::Platform;
+use super::members::{RegistrationRequest, already_registered};
+use crate::error::ApiError;
+use crate::rng::random_hex;
+
+/// The back-office session cookie.
+pub const STAFF_COOKIE: &str = "yz_staff";
+
+/// How long a back-office session lasts (seconds).
+pub const STAFF_SESSION_TTL_SECS: i64 = 8 * 3600;
+
+/// Shortest password accepted for a back-office user.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// What a back-office user does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BackOfficeRole {
+    /// 网员注册窗口: registers tenderers and purchasers (R11).
+    Staff,
+    /// 后台审核: reviews (seal impressions, non-market registrations).
+    Reviewer,
+}
+
+impl BackOfficeRole {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackOfficeRole::Staff => "staff",
+            BackOfficeRole::Reviewer => "reviewer",
+        }
+    }
+
+    /// Parse the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "staff" => Some(BackOfficeRole::Staff),
+            "reviewer" => Some(BackOfficeRole::Reviewer),
+            _ => None,
+        }
+    }
+
+    /// The Chinese name.
+    pub fn label(self) -> &'static str {
+        match self {
+            BackOfficeRole::Staff => "网员注册窗口",
+            BackOfficeRole::Reviewer => "后台审核",
+        }
+    }
+}
+
+/// A logged-in back-office user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackOfficeUser {
+    /// Login name.
+    pub username: String,
+    /// Shown name.
+    pub display_name: String,
+    /// Role.
+    pub role: BackOfficeRole,
+}
+
+/// The hash under which a back-office session is stored (never the cookie value itself).
+pub fn staff_session_hash(token: &str) -> String {
+    hex::encode(sm3(format!("yizhao/staff-session/v1\n{token}").as_bytes()))
+}
+
+fn bad_credentials() -> ApiError {
+    ApiError::unauthorized("backoffice.bad_credentials", "用户名或密码错误")
+}
+
+fn not_logged_in() -> ApiError {
+    ApiError::unauthorized("backoffice.not_logged_in", "请先登录后台。")
+}
+
+fn staff_only() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "backoffice.staff_only",
+        "只有网员注册窗口的工作人员可以办理。",
+    )
+}
+
+/// An Argon2id PHC string of `password` with a fresh salt.
+fn hash_password(password: &Password, salt: &[u8]) -> Result<String, ApiError> {
+    Argon2::default()
+        .hash_password_with_salt(password.expose().as_bytes(), salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::internal(&e))
+}
+
+/// A valid PHC string of a password nobody has: unknown users cost as much as wrong
+/// passwords, so timing doesn't tell which usernames exist.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$eWl6aGFvZHVtbXlzYWx0$MC/XkmXo3zQEOBNOj1oOCqzVi0HFdYWF6c3ml7vVAuE";
+
+impl Platform {
+    async fn back_office_audit(
+        &self,
+        tx: &mut Transaction,
+        actor: &str,
+        action: &str,
+        entity: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), ApiError> {
+        self.db
+            .append_audit(
+                tx,
+                AuditEntry {
+                    at: self.now().0,
+                    actor: actor.into(),
+                    action: action.into(),
+                    entity: entity.into(),
+                    detail: detail.to_string(),
+                },
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Create a back-office user (the operator's `yizhao admin create-staff`, …); `actor` is
+    /// written to the audit log.
+    pub async fn create_back_office_user(
+        &self,
+        username: &str,
+        display_name: &str,
+        role: BackOfficeRole,
+        password: &Password,
+        actor: &str,
+    ) -> Result<(), ApiError> {
+        let username_ok = (1..=32).contains(&username.len())
+            && username
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        if !username_ok {
+            return Err(ApiError::bad_request(
+                "backoffice.username_invalid",
+                "用户名只能由1至32位字母、数字、“_”“-”“.”组成。",
+            ));
+        }
+        let display_name = display_name.trim();
+        if display_name.is_empty() || display_name.chars().count() > 64 {
+            return Err(ApiError::bad_request(
+                "backoffice.name_required",
+                "请填写姓名（不超过64个字）。",
+            ));
+        }
+        if password.expose().chars().count() < MIN_PASSWORD_CHARS {
+            return Err(ApiError::bad_request(
+                "backoffice.password_too_short",
+                format!("密码至少{MIN_PASSWORD_CHARS}位。"),
+            ));
+        }
+        let mut salt = [0u8; 16];
+        self.rng.fill(&mut salt);
+        let user = BackOfficeUserRow {
+            username: username.into(),
+            display_name: display_name.into(),
+            role: role.as_str().into(),
+            password_hash: hash_password(password, &salt)?,
+            created_at: self.now().0,
+        };
+        let mut tx = self.db.begin().await?;
+        if !tx.insert_back_office_user(&user).await? {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "backoffice.username_taken",
+                "该用户名已存在。",
+            ));
+        }
+        self.back_office_audit(
+            &mut tx,
+            actor,
+            "backoffice.user_create",
+            "",
+            serde_json::json!({ "username": username, "name": display_name, "role": role.as_str() }),
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(
+            backoffice.user = username,
+            backoffice.role = role.as_str(),
+            "back-office user created"
+        );
+        Ok(())
+    }
+
+    /// Password login; returns the session cookie value. Unknown user and wrong password get
+    /// the same answer.
+    pub async fn back_office_login(
+        &self,
+        username: &str,
+        password: &Password,
+    ) -> Result<String, ApiError> {
+        let user = {
+            let mut tx = self.db.read().await?;
+            tx.back_office_user(username.trim()).await?
+        };
+        let hash = user
+            .as_ref()
+            .map_or(DUMMY_HASH, |u| u.password_hash.as_str());
+        let verified = Argon2::default()
+            .verify_password(password.expose().as_bytes(), hash)
+            .is_ok();
+        let Some(user) = user.filter(|_| verified) else {
+            return Err(bad_credentials());
+        };
+        let now = self.now().0;
+        let token = random_hex(self.rng.as_ref(), 32);
+        let s = BackOfficeSessionRow {
+            id_hash: staff_session_hash(&token),
+            username: user.username.clone(),
+            created_at: now,
+            expires_at: now + STAFF_SESSION_TTL_SECS,
+            state: "active".into(),
+        };
+        let mut tx = self.db.begin().await?;
+        tx.insert_back_office_session(&s).await?;
+        self.back_office_audit(
+            &mut tx,
+            &format!("backoffice:{}", user.username),
+            "backoffice.login",
+            "",
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// The user of a live back-office session.
+    pub async fn back_office_user(&self, token: &str) -> Result<BackOfficeUser, ApiError> {
+        let mut tx = self.db.read().await?;
+        let s = tx
+            .back_office_session(&staff_session_hash(token))
+            .await?
+            .ok_or_else(not_logged_in)?;
+        if s.state != "active" || s.expires_at <= self.now().0 {
+            return Err(not_logged_in());
+        }
+        let u = tx
+            .back_office_user(&s.username)
+            .await?
+            .ok_or_else(not_logged_in)?;
+        let role = BackOfficeRole::parse(&u.role)
+            .ok_or_else(|| ApiError::internal(&"bad back-office role"))?;
+        Ok(BackOfficeUser {
+            username: u.username,
+            display_name: u.display_name,
+            role,
+        })
+    }
+
+    async fn staff_of(&self, token: &str) -> Result<BackOfficeUser, ApiError> {
+        let u = self.back_office_user(token).await?;
+        if u.role != BackOfficeRole::Staff {
+            return Err(staff_only());
+        }
+        Ok(u)
+    }
+
+    /// End a back-office session.
+    pub async fn back_office_logout(&self, token: &str) -> Result<(), ApiError> {
+        let u = self.back_office_user(token).await?;
+        let mut tx = self.db.begin().await?;
+        if !tx
+            .end_back_office_session(&staff_session_hash(token))
+            .await?
+        {
+            return Err(not_logged_in());
+        }
+        self.back_office_audit(
+            &mut tx,
+            &format!("backoffice:{}", u.username),
+            "backoffice.logout",
+            "",
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The registration window registers the entity `uscc` as a tenderer or purchaser (R11),
+    /// its basic information from the license's face data; it then logs in by QR (R12).
+    pub async fn register_by_window(
+        &self,
+        token: &str,
+        uscc: &str,
+        req: &RegistrationRequest,
+    ) -> Result<MemberRow, ApiError> {
+        let staff = self.staff_of(token).await?;
+        match req.kind.as_str() {
+            "tenderer" | "purchaser" => {}
+            "bidder" | "agency" => {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "backoffice.kind_self_service",
+                    "投标人、招标代理请自行扫码登录后注册，窗口只办理招标人、采购人注册。",
+                ));
+            }
+            _ => {
+                return Err(ApiError::bad_request(
+                    "member.kind_unknown",
+                    "请选择网员类型：招标人或采购人。",
+                ));
+            }
+        }
+        let uscc =
+            Uscc::parse(uscc.trim()).map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
+        let m = self
+            .new_member(
+                uscc.as_str(),
+                &req.kind,
+                req,
+                &format!("window:{}", staff.username),
+            )
+            .await?;
+        let mut tx = self.db.begin().await?;
+        if tx.member(&m.uscc).await?.is_some() {
+            return Err(already_registered());
+        }
+        tx.insert_member(&m).await?;
+        self.back_office_audit(
+            &mut tx,
+            &format!("backoffice:{}", staff.username),
+            "member.register",
+            &m.uscc,
+            serde_json::json!({ "kind": m.kind, "window": staff.username }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(m)
+    }
+
+    /// Every member, most recently registered first, for the registration window.
+    pub async fn members_for_window(&self, token: &str) -> Result<Vec<MemberRow>, ApiError> {
+        self.staff_of(token).await?;
+        let mut tx = self.db.read().await?;
+        Ok(tx.members().await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn dummy_hash_parses_and_matches_nothing_usual() {
+        assert!(
+            Argon2::default()
+                .verify_password(b"password", DUMMY_HASH)
+                .is_err()
+        );
+        // It is a well-formed PHC string (a malformed one would make unknown users fast).
+        assert!(argon2::PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[test]
+    fn password_hashes_verify() {
+        let h = hash_password(&Password::new("correct horse"), &[7u8; 16]).unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse", h.as_str())
+                .is_ok()
+        );
+        assert!(
+            Argon2::default()
+                .verify_password(b"wrong", h.as_str())
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! The platform's back office (后台): its users (window staff, reviewers) and their sessions.
+
+use crate::db::{Transaction, TxInner, on};
+use crate::error::Result;
+use crate::members::MemberRow;
+
+/// A back-office user.
+#[derive(Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct BackOfficeUserRow {
+    /// Login name.
+    pub username: String,
+    /// The name shown on pages.
+    pub display_name: String,
+    /// `staff` (网员注册窗口) or `reviewer` (后台审核).
+    pub role: String,
+    /// Argon2id PHC string of the password.
+    pub password_hash: String,
+    /// Created (Unix seconds).
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for BackOfficeUserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackOfficeUserRow")
+            .field("username", &self.username)
+            .field("display_name", &self.display_name)
+            .field("role", &self.role)
+            .field("password_hash", &"[redacted]")
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+/// A logged-in back-office session.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct BackOfficeSessionRow {
+    /// SM3 hash of the cookie value.
+    pub id_hash: String,
+    /// The user.
+    pub username: String,
+    /// Created.
+    pub created_at: i64,
+    /// Expires.
+    pub expires_at: i64,
+    /// `active` or `ended`.
+    pub state: String,
+}
+
+const USER_COLS: &str = "username, display_name, role, password_hash, created_at";
+const SESSION_COLS: &str = "id_hash, username, created_at, expires_at, state";
+
+impl Transaction {
+    /// Store a new back-office user; `false` if the username is taken.
+    pub async fn insert_back_office_user(&mut self, u: &BackOfficeUserRow) -> Result<bool> {
+        let sql = format!(
+            "INSERT INTO back_office_users ({USER_COLS}) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (username) DO NOTHING"
+        );
+        let n = on!(self, c => sqlx::query(&sql)
+            .bind(&u.username).bind(&u.display_name).bind(&u.role).bind(&u.password_hash)
+            .bind(u.created_at)
+            .execute(c).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// A back-office user by username.
+    pub async fn back_office_user(&mut self, username: &str) -> Result<Option<BackOfficeUserRow>> {
+        let sql = format!("SELECT {USER_COLS} FROM back_office_users WHERE username = $1");
+        Ok(on!(self, c => sqlx::query_as(&sql).bind(username).fetch_optional(c).await?))
+    }
+
+    /// Store a new back-office session.
+    pub async fn insert_back_office_session(&mut self, s: &BackOfficeSessionRow) -> Result<()> {
+        let sql =
+            format!("INSERT INTO back_office_sessions ({SESSION_COLS}) VALUES ($1,$2,$3,$4,$5)");
+        on!(self, c => sqlx::query(&sql)
+            .bind(&s.id_hash).bind(&s.username).bind(s.created_at).bind(s.expires_at).bind(&s.state)
+            .execute(c).await.map(drop)?);
+        Ok(())
+    }
+
+    /// A back-office session by the hash of its cookie.
+    pub async fn back_office_session(
+        &mut self,
+        id_hash: &str,
+    ) -> Result<Option<BackOfficeSessionRow>> {
+        let sql = format!("SELECT {SESSION_COLS} FROM back_office_sessions WHERE id_hash = $1");
+        Ok(on!(self, c => sqlx::query_as(&sql).bind(id_hash).fetch_optional(c).await?))
+    }
+
+    /// End an active back-office session; returns whether it was active.
+    pub async fn end_back_office_session(&mut self, id_hash: &str) -> Result<bool> {
+        let sql = "UPDATE back_office_sessions SET state = 'ended' WHERE id_hash = $1 AND state = 'active'";
+        let n = on!(self, c => sqlx::query(sql).bind(id_hash).execute(c).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Every member of the platform, most recently registered first.
+    pub async fn members(&mut self) -> Result<Vec<MemberRow>> {
+        let sql = format!(
+            "SELECT {} FROM members ORDER BY registered_at DESC, uscc",
+            crate::members::MEMBER_COLS
+        );
+        Ok(on!(self, c => sqlx::query_as(&sql).fetch_all(c).await?))
+    }
+}
