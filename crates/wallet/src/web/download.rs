@@ -14,23 +14,26 @@ use crate::error::WalletError;
 use crate::render;
 use crate::time::{format_beijing, now_unix};
 
-/// Registration localities (登记地) offered on the phone: the prefecture-level divisions of
-/// Hubei, 宜昌市 first.
+/// Registration localities (登记地) offered on the phone: 宜昌市 and its districts and
+/// county-level cities first, then a few others.
 const LOCALITIES: &[(&str, &str)] = &[
     ("420500", "湖北省宜昌市"),
-    ("420100", "湖北省武汉市"),
-    ("420200", "湖北省黄石市"),
-    ("420300", "湖北省十堰市"),
-    ("420600", "湖北省襄阳市"),
-    ("420700", "湖北省鄂州市"),
-    ("420800", "湖北省荆门市"),
-    ("420900", "湖北省孝感市"),
-    ("421000", "湖北省荆州市"),
-    ("421100", "湖北省黄冈市"),
-    ("421200", "湖北省咸宁市"),
-    ("421300", "湖北省随州市"),
-    ("422800", "湖北省恩施土家族苗族自治州"),
+    ("420502", "湖北省宜昌市西陵区"),
+    ("420503", "湖北省宜昌市伍家岗区"),
+    ("420504", "湖北省宜昌市点军区"),
+    ("420505", "湖北省宜昌市猇亭区"),
+    ("420506", "湖北省宜昌市夷陵区"),
+    ("420581", "湖北省宜都市"),
+    ("420582", "湖北省当阳市"),
+    ("420583", "湖北省枝江市"),
+    ("420106", "湖北省武汉市武昌区"),
+    ("110105", "北京市朝阳区"),
+    ("310115", "上海市浦东新区"),
+    ("440305", "广东省深圳市南山区"),
 ];
+
+/// The locality selected at first: where most enterprises of the platform are registered.
+const DEFAULT_LOCALITY: &str = "420502";
 
 /// The verified name while the real-name token is valid.
 fn verified_name(app: &App) -> Option<String> {
@@ -138,7 +141,7 @@ pub(super) async fn locality(State(app): State<App>) -> Response {
         .iter()
         .map(|(code, name)| context! { code => code, name => name })
         .collect();
-    let ctx = context! { verified => name, localities => localities };
+    let ctx = context! { verified => name, localities => localities, chosen => DEFAULT_LOCALITY };
     app.page("locality.html", ctx, None)
 }
 
@@ -200,7 +203,11 @@ pub(super) async fn licenses(State(app): State<App>, Query(q): Query<LocalityQue
                 .iter()
                 .map(|(code, name)| context! { code => code, name => name })
                 .collect();
-            let ctx = context! { verified => verified_name(&app), localities => localities };
+            let ctx = context! {
+                verified => verified_name(&app),
+                localities => localities,
+                chosen => if locality.is_empty() { DEFAULT_LOCALITY } else { locality },
+            };
             app.page("locality.html", ctx, Some(&PageError::from(e)))
         }
     }
