@@ -6,6 +6,7 @@
 //! `--json` prints the result (or `{"error":{"code","message"}}`) as JSON on stdout.
 
 use std::io::BufRead as _;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -26,6 +27,9 @@ use crate::time::parse_time;
 
 /// The environment variable that may hold the device password.
 pub const PASSWORD_ENV: &str = "YIZHAO_WALLET_PASSWORD";
+
+/// Where `serve` listens unless told otherwise: this machine only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8090";
 
 /// The warning printed while the device password is still the default.
 pub const DEFAULT_PASSWORD_WARNING: &str = "当前执照密码为默认密码 123456，请尽快修改";
@@ -120,6 +124,13 @@ pub enum WalletCommand {
         /// Answer without asking for confirmation on the terminal.
         #[arg(long)]
         yes: bool,
+    },
+    /// The phone's web UI (手机页面): serve it on ADDR (loopback by default) until Ctrl-C;
+    /// the first stdout line is `phone: http://ADDR/`.
+    Serve {
+        /// Address to listen on; port 0 picks a free port.
+        #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN)]
+        listen: SocketAddr,
     },
     /// Ask the authority whether a license may be used now.
     Status {
@@ -301,6 +312,15 @@ impl WalletCli {
     /// (stderr, or stdout as JSON with `--json`), and give the process exit code.
     pub async fn run(self) -> ExitCode {
         let json = self.json;
+        if let WalletCommand::Serve { listen } = self.command {
+            return match serve(&self.home, &self.server, listen).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("错误: {e} [{}]", e.code());
+                    ExitCode::FAILURE
+                }
+            };
+        }
         let result = match Home::open(&self.home) {
             Ok(home) => {
                 let result = self
@@ -336,12 +356,12 @@ impl WalletCli {
     }
 
     /// Run the command and return its result, printing nothing but prompts (stderr).
-    pub async fn execute(self, rng: &mut dyn CryptoRng) -> Result<Outcome> {
+    pub async fn execute(self, rng: &mut (dyn CryptoRng + Send)) -> Result<Outcome> {
         let home = Home::open_with(&self.home, KdfParams::DEFAULT, rng)?;
         self.execute_in(home, rng).await
     }
 
-    async fn execute_in(self, home: Home, rng: &mut dyn CryptoRng) -> Result<Outcome> {
+    async fn execute_in(self, home: Home, rng: &mut (dyn CryptoRng + Send)) -> Result<Outcome> {
         let wallet = Wallet::new(home, Client::new(&self.server)?);
         let mut pw = PasswordInput {
             flag: self.password,
@@ -409,6 +429,9 @@ impl WalletCli {
                 license,
                 yes,
             } => scan(&wallet, &input, license, yes, &mut pw).await,
+            WalletCommand::Serve { .. } => Err(WalletError::Input(
+                "serve 是长期运行的服务，请在命令行直接运行".into(),
+            )),
             WalletCommand::Status { license, matter } => {
                 let license = pick_license(wallet.home(), license)?;
                 let body = wallet.status(&license, matter.as_deref()).await?;
@@ -416,6 +439,16 @@ impl WalletCli {
             }
         }
     }
+}
+
+/// `serve`: the web UI over the wallet of `home`.
+async fn serve(home: &std::path::Path, server: &str, listen: SocketAddr) -> Result<()> {
+    let home = Home::open(home)?;
+    if home.password_is_default()? {
+        eprintln!("警告: {DEFAULT_PASSWORD_WARNING}");
+    }
+    let wallet = Wallet::new(home, Client::new(server)?);
+    crate::web::serve(wallet, listen).await
 }
 
 async fn realname(wallet: &Wallet, args: RealnameArgs) -> Result<Outcome> {

@@ -124,7 +124,7 @@ impl Wallet {
         grant_id: Option<&str>,
         accept_declaration: bool,
         password: &Password,
-        rng: &mut dyn CryptoRng,
+        rng: &mut (dyn CryptoRng + Send),
     ) -> Result<StoredLicense> {
         if !accept_declaration {
             return Err(WalletError::DeclarationNotAccepted);

@@ -6,6 +6,7 @@
 //! - [`Client`]: the authority's API (`/authority/api/v1`).
 //! - [`Wallet`]: the flows of manual §3.1 over both, and scanning a QR code ([`qr`]).
 //! - [`WalletCli`]: the `yizhao wallet …` commands, mounted by the binary.
+//! - [`web`]: `yizhao wallet serve`, the same flows as phone-style web pages.
 
 pub mod cli;
 pub mod client;
@@ -15,6 +16,7 @@ pub mod home;
 pub mod qr;
 mod render;
 pub mod time;
+pub mod web;
 pub use cli::WalletCli;
 pub use client::Client;
 pub use error::{Result, WalletError};

@@ -13,8 +13,11 @@ use crate::error::{Result, WalletError};
 use crate::flows::Wallet;
 use crate::time::now_unix;
 
-/// Largest image file read for a QR code.
-const IMAGE_MAX_BYTES: u64 = 20 * 1024 * 1024;
+/// Largest image (file or upload) read for a QR code: 10 MiB.
+pub const IMAGE_MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// Largest width or height of an image read for a QR code, in pixels.
+const IMAGE_MAX_SIDE: u32 = 12_000;
 
 /// The relying-party id extension of a requester certificate (UTF8String).
 pub fn rp_id_oid() -> Oid {
@@ -138,16 +141,44 @@ pub fn verify_requester(
 /// Read the QR code in an image file (PNG or JPEG); gives its text, unchecked.
 pub fn decode_qr_image(path: &Path) -> Result<String> {
     let meta = std::fs::metadata(path).map_err(WalletError::io(path))?;
-    if meta.len() > IMAGE_MAX_BYTES {
-        return Err(WalletError::QrUnreadable("图片太大".into()));
+    if meta.len() > IMAGE_MAX_BYTES as u64 {
+        return Err(too_large());
     }
-    let img = image::ImageReader::open(path)
-        .map_err(WalletError::io(path))?
+    let bytes = std::fs::read(path).map_err(WalletError::io(path))?;
+    decode_qr_bytes(&bytes)
+}
+
+fn too_large() -> WalletError {
+    WalletError::QrUnreadable(format!(
+        "图片太大，最大 {} MiB",
+        IMAGE_MAX_BYTES / (1024 * 1024)
+    ))
+}
+
+/// Read the QR code in an image held in memory (PNG or JPEG, e.g. an uploaded photo or
+/// screenshot); gives its text, unchecked. Empty, oversized (over [`IMAGE_MAX_BYTES`]) or
+/// undecodable input and images without a readable QR code give [`WalletError::QrUnreadable`].
+pub fn decode_qr_bytes(bytes: &[u8]) -> Result<String> {
+    if bytes.is_empty() {
+        return Err(WalletError::QrUnreadable("图片为空".into()));
+    }
+    if bytes.len() > IMAGE_MAX_BYTES {
+        return Err(too_large());
+    }
+    let not_image = || WalletError::QrUnreadable("不是可识别的图片（支持 PNG、JPEG）".into());
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(WalletError::io(path))?
-        .decode()
-        .map_err(|e| WalletError::QrUnreadable(format!("图片无法解码: {e}")))?
-        .to_luma8();
+        .map_err(|_| not_image())?;
+    if reader.format().is_none() {
+        return Err(not_image());
+    }
+    // A small file can still claim a huge picture: bound what decoding may allocate.
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(IMAGE_MAX_SIDE);
+    limits.max_image_height = Some(IMAGE_MAX_SIDE);
+    limits.max_alloc = Some(256 * 1024 * 1024);
+    reader.limits(limits);
+    let img = reader.decode().map_err(|_| not_image())?.to_luma8();
     let (w, h) = (img.width() as usize, img.height() as usize);
     let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
         // x < w and y < h, which came from u32.
@@ -157,7 +188,7 @@ pub fn decode_qr_image(path: &Path) -> Result<String> {
         .detect_grids()
         .into_iter()
         .find_map(|g| g.decode().ok().map(|(_, text)| text))
-        .ok_or_else(|| WalletError::QrUnreadable(path.display().to_string()))
+        .ok_or_else(|| WalletError::QrUnreadable("请上传包含完整、清晰二维码的图片".into()))
 }
 
 impl Wallet {

@@ -8,6 +8,7 @@ mod cli;
 mod client;
 mod home;
 mod qr;
+mod web;
 
 /// The deterministic test generator.
 pub use yizhao_gm::testing::SeededRng as TestRng;

@@ -26,11 +26,11 @@ use yizhao_wallet::{Client, DEFAULT_PASSWORD, Home, Wallet, WalletError};
 use crate::TestRng;
 use crate::authority::{self, Authority, CODE, Inner, NOW, USCC, refuse};
 
-const RP_NAME: &str = "宜昌市公共资源交易平台";
+pub const RP_NAME: &str = "宜昌市公共资源交易平台";
 const RP_ID: &str = "rp-yichang-0001";
-const BIDDING: &str = "egov.ndrc.bidding";
-const PROCUREMENT: &str = "egov.finance.procurement";
-const SHORT_CODE: &str = "123456";
+pub const BIDDING: &str = "egov.ndrc.bidding";
+pub const PROCUREMENT: &str = "egov.finance.procurement";
+pub const SHORT_CODE: &str = "123456";
 const DAY: u64 = 86_400;
 
 /// What the platform holds and saw.
@@ -44,7 +44,7 @@ struct PlatformState {
 
 type Shared = Arc<Mutex<PlatformState>>;
 
-struct Platform {
+pub struct Platform {
     url: String,
     state: Shared,
     key: PrivateKey,
@@ -111,7 +111,7 @@ fn sign(body: &QrRequestBody, key: &PrivateKey, cert: &Certificate) -> SignedQrR
 }
 
 impl Platform {
-    async fn start(auth: &Authority, seed: u64) -> Self {
+    pub async fn start(auth: &Authority, seed: u64) -> Self {
         let mut rng = TestRng::new(seed);
         let key = PrivateKey::generate(SuiteId::Gm, &mut rng);
         let (cert, issuing) = {
@@ -147,12 +147,12 @@ impl Platform {
     }
 
     /// Publish a fresh login request for `matter`, signed by the platform.
-    fn login(&self, id: &str, matter: &str) -> String {
+    pub fn login(&self, id: &str, matter: &str) -> String {
         let b = body(id, matter, now_unix() + 300);
         self.put(sign(&b, &self.key, &self.cert))
     }
 
-    fn answered(&self) -> Vec<String> {
+    pub fn answered(&self) -> Vec<String> {
         let g = self.state.lock().unwrap();
         g.answered.iter().map(|(id, _)| id.clone()).collect()
     }
@@ -429,7 +429,7 @@ async fn an_expired_request_is_refused_locally() {
     assert!(s.platform.answered().is_empty());
 }
 
-fn write_qr_png(path: &std::path::Path, text: &str) {
+pub fn write_qr_png(path: &std::path::Path, text: &str) {
     let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
     let img = code.render::<image::Luma<u8>>().build();
     img.save(path).unwrap();

@@ -1,0 +1,89 @@
+//! 首页 (the licenses of this phone) and 修改密码.
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use minijinja::context;
+use serde::Serialize;
+
+use super::{App, Fields, PageError};
+use crate::error::WalletError;
+use crate::render;
+
+/// A license of this phone as the home page shows it.
+#[derive(Debug, Serialize)]
+struct LicenseRow {
+    license_id: String,
+    uscc: String,
+    entity_name: String,
+    role: String,
+    status: String,
+}
+
+/// `GET /`: 电子营业执照 — the licenses held, each with its status at the authority.
+pub(super) async fn home(State(app): State<App>) -> Response {
+    let (rows, error) = match app.wallet.home().licenses() {
+        Ok(all) => {
+            let mut rows = Vec::with_capacity(all.len());
+            for l in all {
+                // The authority's word on each license; "未知" when it cannot be reached.
+                let status = match app.wallet.status(&l.license_id, None).await {
+                    Ok(body) => render::status_name(&body.status).to_owned(),
+                    Err(_) => render::status_name("unknown").to_owned(),
+                };
+                rows.push(LicenseRow {
+                    role: render::role(&l.role).to_owned(),
+                    license_id: l.license_id,
+                    uscc: l.uscc,
+                    entity_name: l.entity_name,
+                    status,
+                });
+            }
+            (rows, None)
+        }
+        Err(e) => (Vec::new(), Some(PageError::from(e))),
+    };
+    let ctx = context! { licenses => rows };
+    app.page("index.html", ctx, error.as_ref())
+}
+
+/// `GET /password`: 修改密码.
+pub(super) async fn password_form(State(app): State<App>) -> Response {
+    app.page("password.html", context! {}, None)
+}
+
+/// `POST /password`: change the password of every license of this phone at once.
+pub(super) async fn password(
+    State(app): State<App>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = Fields::from(pairs);
+    if !app.csrf_ok(&f) {
+        return app.csrf_refused();
+    }
+    let changed = (|| {
+        let old = f.password("old_password", app.wallet.home())?;
+        let new = f.password_raw("new_password");
+        let again = f.password_raw("new_password2");
+        if new.expose().is_empty() {
+            return Err(WalletError::Input("请输入新密码".into()));
+        }
+        if new.expose() != again.expose() {
+            return Err(WalletError::Input("两次输入的新密码不一致".into()));
+        }
+        app.wallet
+            .home()
+            .change_password(&old, &new, &mut yizhao_gm::system_rng())
+    })();
+    match changed {
+        Ok(()) => {
+            let result = context! {
+                title => "修改成功",
+                text => "执照密码已修改（本手机全部执照）",
+            };
+            app.message(StatusCode::OK, "修改密码", Some(result), None)
+        }
+        Err(e) => app.page("password.html", context! {}, Some(&PageError::from(e))),
+    }
+}
