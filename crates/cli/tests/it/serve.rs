@@ -101,3 +101,42 @@ fn demo_prints_its_banner_serves_and_cleans_up_on_sigterm() {
     assert!(status.success(), "exit status {status}");
     assert!(!data.exists(), "{} left behind", data.display());
 }
+
+#[test]
+fn wallet_serve_prints_its_address_first_serves_the_phone_and_stops_on_sigterm() {
+    let home = tempfile::tempdir().unwrap();
+    let child = yizhao()
+        .args(["wallet", "--home"])
+        .arg(home.path())
+        .args([
+            "--server",
+            "http://127.0.0.1:9",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+
+    let stdout = running.0.stdout.take().unwrap();
+    let first = BufReader::new(stdout).lines().next().unwrap().unwrap();
+    let addr = first
+        .strip_prefix("phone: http://")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("first line: {first}"));
+    let addr: std::net::SocketAddr = addr.parse().unwrap();
+    assert_ne!(addr.port(), 0);
+    assert!(addr.ip().is_loopback());
+
+    let page = wait_for_ok(addr, "/", &mut running.0);
+    assert!(page.contains("电子营业执照"), "{page}");
+    assert!(page.contains("id=\"nav-scan\""), "{page}");
+    assert!(page.contains("当前执照密码为默认密码 123456"), "{page}");
+
+    terminate(&running.0);
+    let status = wait_for_exit(&mut running.0);
+    assert!(status.success(), "exit status {status}");
+}

@@ -66,13 +66,9 @@ impl Fields {
     /// The device password of field `name` (not trimmed). Left empty, it is the default
     /// password while that has not been changed, as in the CLI.
     pub(crate) fn password(&self, name: &str, home: &Home) -> Result<Password> {
-        let given = self
-            .0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str());
-        if !given.is_empty() {
-            return Ok(Password::new(given));
+        let given = self.password_raw(name);
+        if !given.expose().is_empty() {
+            return Ok(given);
         }
         if home.password_is_default()? {
             return Ok(Password::new(DEFAULT_PASSWORD));

@@ -167,7 +167,7 @@ pub fn router(wallet: Wallet) -> Result<Router> {
 }
 
 /// Listen on `listen`, print `phone: http://ADDR/` as the first stdout line, and serve the web
-/// UI until Ctrl-C.
+/// UI until Ctrl-C or SIGTERM.
 pub async fn serve(wallet: Wallet, listen: SocketAddr) -> Result<()> {
     let app = router(wallet)?;
     let listener = tokio::net::TcpListener::bind(listen)
@@ -181,11 +181,25 @@ pub async fn serve(wallet: Wallet, listen: SocketAddr) -> Result<()> {
         eprintln!("警告: 手机页面监听在 {addr}，同一网络中的其他设备也能访问");
     }
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(stop_signal())
         .await
         .map_err(|e| WalletError::Network(e.to_string()))
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn css(body: &'static str) -> Response {
