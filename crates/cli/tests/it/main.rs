@@ -3,6 +3,8 @@
 // Test helpers outside `#[test]` functions: a panic is the failure report here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[cfg(unix)]
+mod browser;
 mod cli;
 #[cfg(unix)]
 mod harness;

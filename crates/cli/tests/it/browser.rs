@@ -1,0 +1,517 @@
+//! Browser tests: the PC pages and the phone's web UI in a real headless Chromium (Debian's
+//! `chromium` and `chromium-driver`, driven over WebDriver), against a real `yizhao serve` and
+//! `yizhao wallet serve` processes. Two browser sessions are two people: the PC user and the phone.
+//! Screenshots of each final screen are kept as test artifacts under
+//! `$YIZHAO_TEST_ARTIFACTS` (default: `browser/` in Cargo's temporary target folder).
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::json;
+use thirtyfour::ChromiumLikeCapabilities as _;
+use thirtyfour::prelude::*;
+use yizhao_domain::registry::{demo_person, demo_registry_entry};
+
+use crate::harness::{COMPANY, PROCUREMENT, Server, Wallet, csv, csv_row, import};
+use crate::{Running, free_addr};
+
+const CHROMIUM: [&str; 2] = ["/usr/bin/chromium", "/usr/lib/chromium/chromium"];
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// How long a page may take to reach an expected state.
+const PATIENCE: Duration = Duration::from_secs(20);
+const DEVICE_PASSWORD: &str = "123456";
+const PLATFORM: &str = "宜昌市公共资源交易平台";
+
+/// Where screenshots go.
+fn artifacts() -> PathBuf {
+    let dir = std::env::var_os("YIZHAO_TEST_ARTIFACTS").map_or_else(
+        || Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser"),
+        PathBuf::from,
+    );
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A `chromedriver` child on a free port, killed when dropped.
+struct Driver {
+    _running: Running,
+    url: String,
+    profiles: tempfile::TempDir,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        assert!(
+            Path::new(CHROMEDRIVER).exists() && CHROMIUM.iter().any(|p| Path::new(p).exists()),
+            "the browser tests need Debian's chromium and chromium-driver (scripts/test installs them)"
+        );
+        let addr = free_addr();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={}", addr.port()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut running = Running(child);
+        for _ in 0..200 {
+            // Listening is enough: chromedriver keeps connections alive, so no plain GET here.
+            if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                return Driver {
+                    _running: running,
+                    url: format!("http://{addr}"),
+                    profiles: tempfile::tempdir().unwrap(),
+                };
+            }
+            if let Some(status) = running.0.try_wait().unwrap() {
+                panic!("chromedriver exited early with {status}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("chromedriver did not answer on {addr}");
+    }
+
+    /// A fresh browser (its own profile: its own cookies) with a window of this size.
+    async fn browser(&self, name: &str, width: u32, height: u32) -> Page {
+        let mut caps = DesiredCapabilities::chrome();
+        let binary = CHROMIUM.iter().find(|p| Path::new(p).exists()).unwrap();
+        caps.set_binary(binary).unwrap();
+        let profile = self.profiles.path().join(name);
+        for arg in [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--lang=zh-CN",
+            &format!("--window-size={width},{height}"),
+            &format!("--user-data-dir={}", profile.display()),
+        ] {
+            caps.add_arg(arg).unwrap();
+        }
+        let driver = WebDriver::new(self.url.clone(), caps).await.unwrap();
+        Page {
+            driver,
+            name: name.to_owned(),
+        }
+    }
+}
+
+/// One browser session and the helpers the tests use on it.
+struct Page {
+    driver: WebDriver,
+    name: String,
+}
+
+impl Page {
+    async fn goto(&self, url: &str) {
+        self.driver.goto(url).await.unwrap();
+    }
+
+    async fn path(&self) -> String {
+        self.driver.current_url().await.unwrap().path().to_owned()
+    }
+
+    async fn find(&self, css: &str) -> WebElement {
+        let found = self
+            .driver
+            .query(By::Css(css))
+            .wait(PATIENCE, Duration::from_millis(100))
+            .first()
+            .await;
+        match found {
+            Ok(e) => e,
+            Err(e) => {
+                let shot = self.shot("missing").await;
+                panic!(
+                    "{}: no {css} on {} ({e}; screenshot {})",
+                    self.name,
+                    self.url().await,
+                    shot.display()
+                )
+            }
+        }
+    }
+
+    async fn url(&self) -> String {
+        self.driver
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default()
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap()
+    }
+
+    async fn value(&self, css: &str) -> String {
+        self.find(css)
+            .await
+            .value()
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap();
+    }
+
+    /// A click through script, for inputs that WeUI hides behind their labels.
+    async fn js_click(&self, css: &str) {
+        self.find(css).await;
+        self.driver
+            .execute(
+                "document.querySelector(arguments[0]).click();",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Waits until the script returns true.
+    async fn until(&self, what: &str, script: &str) {
+        let step = Duration::from_millis(100);
+        let mut waited = Duration::ZERO;
+        loop {
+            let ret = self.driver.execute(script, Vec::new()).await;
+            if let Ok(r) = ret
+                && r.json().as_bool() == Some(true)
+            {
+                return;
+            }
+            if waited > PATIENCE {
+                let shot = self.shot("timeout").await;
+                panic!(
+                    "{}: not {what} within {PATIENCE:?} on {} (screenshot {})",
+                    self.name,
+                    self.url().await,
+                    shot.display()
+                );
+            }
+            tokio::time::sleep(step).await;
+            waited += step;
+        }
+    }
+
+    /// Waits until the element's text contains `needle`; its whole text.
+    async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let script = format!(
+            "const e = document.querySelector({css}); return !!e && e.textContent.includes({needle});",
+            css = json!(css),
+            needle = json!(needle)
+        );
+        self.until(&format!("{css} showing {needle:?}"), &script)
+            .await;
+        self.text(css).await
+    }
+
+    async fn wait_path(&self, path: &str) {
+        let script = format!("return location.pathname === {};", json!(path));
+        self.until(&format!("at {path}"), &script).await;
+    }
+
+    /// A screenshot of the whole window, kept as an artifact.
+    async fn shot(&self, what: &str) -> PathBuf {
+        let file = artifacts().join(format!("{}-{what}.png", self.name));
+        let _ = self.driver.screenshot(&file).await;
+        file
+    }
+
+    async fn quit(self) {
+        self.driver.quit().await.unwrap();
+    }
+}
+
+/// `yizhao wallet serve` for a phone's home folder: the phone's web UI.
+struct PhoneServer {
+    _running: Running,
+    url: String,
+}
+
+impl PhoneServer {
+    fn start(wallet: &Wallet) -> PhoneServer {
+        let mut child = crate::yizhao()
+            .args(["wallet", "--home"])
+            .arg(&wallet.home)
+            .args([
+                "--server",
+                &wallet.server,
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .env_remove("YIZHAO_WALLET_PASSWORD")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let running = Running(child);
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("phone: ")
+            .unwrap_or_else(|| panic!("wallet serve printed {line:?}"))
+            .trim_end_matches('/')
+            .to_owned();
+        PhoneServer {
+            _running: running,
+            url,
+        }
+    }
+}
+
+/// A server with the demo registry, and 张伟 (legal representative of the company) holding its
+/// license on a phone.
+struct World {
+    root: tempfile::TempDir,
+    server: Server,
+    zhang: Wallet,
+    uscc: String,
+}
+
+impl World {
+    fn start(extra: &[&str]) -> World {
+        let root = tempfile::tempdir().unwrap();
+        let server = Server::start_with(&root.path().join("data"), true, extra);
+        let zhang = Wallet::new(root.path(), &server, demo_person("张伟").unwrap());
+        zhang.realname_dev_outbox();
+        let uscc = demo_registry_entry(COMPANY)
+            .unwrap()
+            .uscc
+            .as_str()
+            .to_owned();
+        zhang.download(&uscc);
+        World {
+            root,
+            server,
+            zhang,
+            uscc,
+        }
+    }
+}
+
+/// The PC login page with a live QR, its event stream open; saves the QR's screenshot.
+async fn pc_login_page(pc: &Page, server: &Server) -> PathBuf {
+    pc.goto(&format!("{}/login", server.url)).await;
+    pc.until(
+        "showing the QR",
+        "const i = document.getElementById('qr-image'); return !!i && i.complete && i.naturalWidth > 0;",
+    )
+    .await;
+    pc.until(
+        "listening for events",
+        "return document.body.dataset.sse === 'open';",
+    )
+    .await;
+    let file = artifacts().join(format!("{}-qr.png", pc.name));
+    pc.find("#qr-image").await.screenshot(&file).await.unwrap();
+    file
+}
+
+/// On the phone: upload the screenshot of the QR, check who asks, pick the license, enter the
+/// password and confirm.
+async fn phone_scans(phone: &Page, phone_url: &str, qr: &Path, uscc: &str) {
+    phone.goto(&format!("{phone_url}/scan")).await;
+    phone
+        .find("#scan-file")
+        .await
+        .send_keys(qr.to_str().unwrap())
+        .await
+        .unwrap();
+    phone.click("#scan-file-submit").await;
+    assert_eq!(phone.wait_text("#requester-name", PLATFORM).await, PLATFORM);
+    assert!(phone.text("#matter").await.contains("公共资源交易招投标"));
+    phone
+        .js_click(&format!("input[name=license][data-uscc='{uscc}']"))
+        .await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.click("#confirm-submit").await;
+}
+
+/// Both screens show the same short code; the PC user confirms it.
+async fn confirm_short_code(pc: &Page, phone: &Page) {
+    phone.find("#short-code").await;
+    let code = phone.text("#short-code").await;
+    let digits: String = code.chars().filter(char::is_ascii_alphanumeric).collect();
+    assert!(!digits.is_empty(), "phone shows no code: {code:?}");
+    let shown = pc.wait_text("#short-code", &digits).await;
+    assert!(
+        shown.contains(&digits),
+        "PC shows {shown:?}, phone {code:?}"
+    );
+    pc.click("#short-code-confirm").await;
+}
+
+/// A full QR login of `uscc` on the PC page by the phone page.
+async fn login(pc: &Page, phone: &Page, phone_url: &str, server: &Server, uscc: &str) {
+    let qr = pc_login_page(pc, server).await;
+    phone_scans(phone, phone_url, &qr, uscc).await;
+    phone.find("#result").await;
+    confirm_short_code(pc, phone).await;
+}
+
+/// Registration after the first login of an unregistered entity: the form is pre-filled.
+async fn register(pc: &Page, uscc: &str) {
+    pc.wait_path("/register").await;
+    assert_eq!(pc.value("#reg-uscc").await, uscc);
+    assert_eq!(pc.value("#reg-name").await, COMPANY);
+    assert_eq!(pc.value("#reg-legal-representative").await, "张伟");
+    assert!(!pc.value("#reg-domicile").await.is_empty());
+    pc.shot("registration").await;
+    pc.fill("#reg-contact-name", "张伟").await;
+    pc.fill("#reg-contact-phone", "13800000001").await;
+    pc.click("#reg-submit").await;
+    pc.wait_path("/").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_login_registers_then_the_next_login_shows_the_entity() {
+    let world = World::start(&[]);
+    let phone_server = PhoneServer::start(&world.zhang);
+    let driver = Driver::start();
+    let pc = driver.browser("login-pc", 1280, 900).await;
+    let phone = driver.browser("login-phone", 375, 812).await;
+
+    // The phone's home lists the license.
+    phone.goto(&phone_server.url).await;
+    phone
+        .find(&format!(".license-item[data-uscc='{}']", world.uscc))
+        .await;
+
+    // (2) An unregistered entity lands on the pre-filled registration page.
+    login(&pc, &phone, &phone_server.url, &world.server, &world.uscc).await;
+    register(&pc, &world.uscc).await;
+    assert_eq!(pc.text("#member-name").await, COMPANY);
+
+    // (1) Logged out, the next login goes straight home and shows who logged in.
+    pc.click("#logout").await;
+    pc.wait_path("/login").await;
+    login(&pc, &phone, &phone_server.url, &world.server, &world.uscc).await;
+    pc.wait_path("/").await;
+    assert_eq!(pc.wait_text("#member-name", COMPANY).await, COMPANY);
+    assert_eq!(pc.text("#member-person").await, "张伟");
+    assert_eq!(pc.text("#member-uscc").await, world.uscc);
+    assert!(pc.text("#member-role").await.contains("法定代表人"));
+    pc.shot("home").await;
+    phone.shot("confirmed").await;
+    pc.quit().await;
+    phone.quit().await;
+    world.server.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_qr_says_so_and_refresh_gives_a_new_one() {
+    let world = World::start(&["--qr-ttl", "5"]);
+    let driver = Driver::start();
+    let pc = driver.browser("expiry-pc", 1280, 900).await;
+    pc_login_page(&pc, &world.server).await;
+    let first = pc.find("#qr-image").await.attr("src").await.unwrap();
+    pc.wait_text("#qr-message", "过期").await;
+    assert_eq!(pc.text("#qr-countdown").await.trim_end_matches('秒'), "0");
+    pc.shot("expired").await;
+
+    pc.click("#qr-refresh").await;
+    let script = format!(
+        "const i = document.getElementById('qr-image'); return i.getAttribute('src') !== {} && i.complete && i.naturalWidth > 0;",
+        json!(first)
+    );
+    pc.until("showing a new QR", &script).await;
+    pc.until(
+        "counting down again",
+        "return parseInt(document.getElementById('qr-countdown').textContent, 10) > 0;",
+    )
+    .await;
+    assert!(!pc.text("#qr-message").await.contains("过期"));
+    pc.shot("refreshed").await;
+    pc.quit().await;
+    world.server.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_without_the_bidding_matter_is_refused_on_both_screens() {
+    let world = World::start(&[]);
+    // 张伟 authorizes 王强 precisely for government procurement only; 王强 downloads.
+    let wang = Wallet::new(
+        world.root.path(),
+        &world.server,
+        demo_person("王强").unwrap(),
+    );
+    let mut args = vec!["agents", "authorize"];
+    args.extend(Wallet::person_args(&wang.person));
+    args.extend(["--matter", PROCUREMENT]);
+    world.zhang.ok(&args);
+    wang.realname_dev_outbox();
+    wang.download(&world.uscc);
+
+    let phone_server = PhoneServer::start(&wang);
+    let driver = Driver::start();
+    let pc = driver.browser("agent-pc", 1280, 900).await;
+    let phone = driver.browser("agent-phone", 375, 812).await;
+    let qr = pc_login_page(&pc, &world.server).await;
+    phone_scans(&phone, &phone_server.url, &qr, &world.uscc).await;
+
+    let on_phone = phone.wait_text("#error", "事项").await;
+    let on_pc = pc.wait_text("#qr-message", "事项").await;
+    assert!(on_pc.contains("授权"), "{on_pc}");
+    assert!(on_phone.contains("授权"), "{on_phone}");
+    // Nobody is logged in.
+    assert_eq!(pc.path().await, "/login");
+    phone.shot("refused").await;
+    pc.shot("refused").await;
+    pc.quit().await;
+    phone.quit().await;
+    world.server.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credit_database_sync_shows_what_changed() {
+    let world = World::start(&[]);
+    let phone_server = PhoneServer::start(&world.zhang);
+    let driver = Driver::start();
+    let pc = driver.browser("credit-pc", 1280, 900).await;
+    let phone = driver.browser("credit-phone", 375, 812).await;
+    login(&pc, &phone, &phone_server.url, &world.server, &world.uscc).await;
+    register(&pc, &world.uscc).await;
+
+    pc.goto(&format!("{}/credit", world.server.url)).await;
+    let company = demo_registry_entry(COMPANY).unwrap();
+    assert_eq!(pc.text("#credit-name").await, COMPANY);
+    assert_eq!(pc.text("#credit-domicile").await, company.domicile);
+
+    // The registry changes (the company moves); the server restarts on the same address.
+    let World { root, server, .. } = world;
+    let addr = server.addr;
+    server.stop();
+    let mut moved = company.clone();
+    moved.domicile = "湖北省宜昌市西陵区东山大道100号".into();
+    let file = root.path().join("moved.csv");
+    std::fs::write(&file, csv(&[csv_row(&moved)])).unwrap();
+    let data = root.path().join("data");
+    assert!(import(&file, &data).status.success());
+    let server = Server::start_at(addr, &data, false, &[]);
+
+    pc.goto(&format!("{}/credit", server.url)).await;
+    assert_eq!(pc.text("#credit-domicile").await, company.domicile);
+    pc.click("#credit-sync").await;
+    let changes = pc.wait_text("#credit-changes", &moved.domicile).await;
+    assert!(changes.contains(&company.domicile), "{changes}");
+    assert_eq!(pc.text("#credit-domicile").await, moved.domicile);
+    pc.shot("synced").await;
+    pc.quit().await;
+    phone.quit().await;
+    server.stop();
+}
