@@ -371,19 +371,53 @@ async fn play(root: &Path, url: &str) -> anyhow::Result<()> {
         st.reason.map_or("可用".to_owned(), |r| r.message)
     );
     login_and_register(&zw, &uscc, url, &zw_pw).await?;
-    println!();
-    println!("Phones (wallet homes) — carry on by hand, e.g.:");
-    for (who, folder, pw) in [
-        ("张伟", "phone-zhangwei", ZHANGWEI_PASSWORD),
-        ("李娜", "phone-lina", "123456"),
-        ("王强", "phone-wangqiang", "123456"),
-    ] {
-        println!(
-            "  {who}: yizhao wallet --home {} --server {url} --password {pw} show",
-            root.join(folder).display()
-        );
-    }
     Ok(())
+}
+
+/// The three phones of the cast, as the demo serves them: who, role, home folder, password.
+const PHONES: [(&str, &str, &str, &str); 3] = [
+    ("张伟", "法定代表人", "phone-zhangwei", ZHANGWEI_PASSWORD),
+    (
+        "李娜",
+        "证照管理员",
+        "phone-lina",
+        yizhao_wallet::DEFAULT_PASSWORD,
+    ),
+    (
+        "王强",
+        "执照办事人员",
+        "phone-wangqiang",
+        yizhao_wallet::DEFAULT_PASSWORD,
+    ),
+];
+
+/// The window clerk the demo creates for the back office, and the clerk's password.
+const WINDOW_STAFF: (&str, &str, &str) = ("window01", "网员注册窗口", "Window@2026");
+
+/// Serves each phone's web UI (`yizhao wallet serve`) on the ports after the server's (or any
+/// free port when those are taken); returns the phones' URLs.
+async fn serve_phones(root: &Path, url: &str, addr: SocketAddr) -> anyhow::Result<Vec<String>> {
+    let mut urls = Vec::new();
+    for (i, (_, _, folder, _)) in PHONES.iter().enumerate() {
+        let home = Home::open(root.join(folder)).map_err(err)?;
+        let wallet = Wallet::new(home, Client::new(url).map_err(err)?);
+        let router = yizhao_wallet::web::router(wallet).map_err(err)?;
+        let mut at = addr;
+        if addr.port() != 0 {
+            at.set_port(addr.port().saturating_add(u16::try_from(i + 1)?));
+        }
+        let listener = match tokio::net::TcpListener::bind(at).await {
+            Ok(l) => l,
+            Err(_) => system::bind(SocketAddr::new(addr.ip(), 0)).await?,
+        };
+        urls.push(format!("http://{}/", listener.local_addr()?));
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router).await {
+                tracing::error!(error = %e, "a demo phone stopped");
+            }
+        });
+    }
+    Ok(urls)
 }
 
 /// Creates the temporary instance, plays the steps, then serves until Ctrl-C or SIGTERM.
@@ -436,6 +470,33 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
             anyhow::bail!("audit log broken at {seq}: {reason}")
         }
     }
+    let (user, name, password) = WINDOW_STAFF;
+    services
+        .platform
+        .create_back_office_user(
+            user,
+            name,
+            yizhao_server::platform::backoffice::BackOfficeRole::Staff,
+            &Password::new(password),
+            "demo",
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create the window clerk: {}", e.message))?;
+    let phones = serve_phones(data.path(), &url, addr).await?;
+    println!();
+    println!("Log in by hand — open the PC page and a phone page side by side:");
+    println!("  PC（电脑端）:     {url}/login");
+    println!("  窗口后台:         {url}/backoffice/login  （用户 {user}，密码 {password}）");
+    for ((who, role, folder, pw), phone) in PHONES.iter().zip(&phones) {
+        println!("  手机 {who}（{role}）: {phone}  执照密码 {pw}");
+        println!(
+            "      CLI: yizhao wallet --home {} --server {url} show",
+            data.path().join(folder).display()
+        );
+    }
+    println!(
+        "  On a phone page: 扫一扫 → paste the link under the PC page's QR, or upload a screenshot of it."
+    );
     println!();
     println!("Serving {url}/ — press Ctrl-C to stop.");
     server.await.context("the server task failed")??;

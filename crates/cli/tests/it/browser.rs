@@ -305,8 +305,8 @@ impl World {
 }
 
 /// The PC login page with a live QR, its event stream open; saves the QR's screenshot.
-async fn pc_login_page(pc: &Page, server: &Server) -> PathBuf {
-    pc.goto(&format!("{}/login", server.url)).await;
+async fn pc_login_page(pc: &Page, url: &str) -> PathBuf {
+    pc.goto(&format!("{url}/login")).await;
     pc.until(
         "showing the QR",
         "const i = document.getElementById('qr-image'); return !!i && i.complete && i.naturalWidth > 0;",
@@ -324,7 +324,7 @@ async fn pc_login_page(pc: &Page, server: &Server) -> PathBuf {
 
 /// On the phone: upload the screenshot of the QR, check who asks, pick the license, enter the
 /// password and confirm.
-async fn phone_scans(phone: &Page, phone_url: &str, qr: &Path, uscc: &str) {
+async fn phone_scans(phone: &Page, phone_url: &str, qr: &Path, uscc: &str, password: &str) {
     phone.goto(&format!("{phone_url}/scan")).await;
     phone
         .find("#scan-file")
@@ -338,7 +338,7 @@ async fn phone_scans(phone: &Page, phone_url: &str, qr: &Path, uscc: &str) {
     phone
         .js_click(&format!("input[name=license][data-uscc='{uscc}']"))
         .await;
-    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.fill("#password", password).await;
     phone.click("#confirm-submit").await;
 }
 
@@ -358,8 +358,13 @@ async fn confirm_short_code(pc: &Page, phone: &Page) {
 
 /// A full QR login of `uscc` on the PC page by the phone page.
 async fn login(pc: &Page, phone: &Page, phone_url: &str, server: &Server, uscc: &str) {
-    let qr = pc_login_page(pc, server).await;
-    phone_scans(phone, phone_url, &qr, uscc).await;
+    login_with(pc, phone, phone_url, &server.url, uscc, DEVICE_PASSWORD).await;
+}
+
+/// As [`login`], against the server at `url`, with this device password.
+async fn login_with(pc: &Page, phone: &Page, phone_url: &str, url: &str, uscc: &str, pw: &str) {
+    let qr = pc_login_page(pc, url).await;
+    phone_scans(phone, phone_url, &qr, uscc, pw).await;
     phone.find("#result").await;
     confirm_short_code(pc, phone).await;
 }
@@ -418,7 +423,7 @@ async fn an_expired_qr_says_so_and_refresh_gives_a_new_one() {
     let world = World::start(&["--qr-ttl", "5"]);
     let driver = Driver::start();
     let pc = driver.browser("expiry-pc", 1280, 900).await;
-    pc_login_page(&pc, &world.server).await;
+    pc_login_page(&pc, &world.server.url).await;
     let first = pc.find("#qr-image").await.attr("src").await.unwrap();
     pc.wait_text("#qr-message", "过期").await;
     assert_eq!(pc.text("#qr-countdown").await.trim_end_matches('秒'), "0");
@@ -461,8 +466,8 @@ async fn an_agent_without_the_bidding_matter_is_refused_on_both_screens() {
     let driver = Driver::start();
     let pc = driver.browser("agent-pc", 1280, 900).await;
     let phone = driver.browser("agent-phone", 375, 812).await;
-    let qr = pc_login_page(&pc, &world.server).await;
-    phone_scans(&phone, &phone_server.url, &qr, &world.uscc).await;
+    let qr = pc_login_page(&pc, &world.server.url).await;
+    phone_scans(&phone, &phone_server.url, &qr, &world.uscc, DEVICE_PASSWORD).await;
 
     let on_phone = phone.wait_text("#error", "事项").await;
     let on_pc = pc.wait_text("#qr-message", "事项").await;
@@ -514,4 +519,80 @@ async fn credit_database_sync_shows_what_changed() {
     pc.quit().await;
     phone.quit().await;
     server.stop();
+}
+
+/// What `yizhao demo` printed for a person to carry on by hand.
+struct Demo {
+    _running: Running,
+    pc_login: String,
+    /// 张伟's phone page and device password.
+    phone: (String, String),
+}
+
+impl Demo {
+    fn start() -> Demo {
+        let mut child = crate::yizhao()
+            .args(["demo", "--listen", "127.0.0.1:0"])
+            .env_remove("YIZHAO_DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let running = Running(child);
+        let (mut pc_login, mut phone) = (None, None);
+        for line in stdout.lines() {
+            let line = line.unwrap();
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if line.trim_start().starts_with("PC") {
+                pc_login = words.last().map(|w| (*w).to_owned());
+            }
+            if line.trim_start().starts_with("手机 张伟") {
+                phone = Some((words[2].to_owned(), words[4].to_owned()));
+            }
+            if line.starts_with("Serving") {
+                break;
+            }
+        }
+        Demo {
+            _running: running,
+            pc_login: pc_login.expect("the demo printed no PC URL"),
+            phone: phone.expect("the demo printed no phone for 张伟"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_serves_phones_a_person_can_log_in_with() {
+    let demo = Demo::start();
+    let url = demo.pc_login.trim_end_matches("/login").to_owned();
+    let (phone_url, password) = demo.phone.clone();
+    let driver = Driver::start();
+    let pc = driver.browser("demo-pc", 1280, 900).await;
+    let phone = driver.browser("demo-phone", 375, 812).await;
+    // The demo registered the company in its scenario; 张伟 changed the device password.
+    let uscc = demo_registry_entry(COMPANY)
+        .unwrap()
+        .uscc
+        .as_str()
+        .to_owned();
+    phone.goto(&phone_url).await;
+    phone
+        .find(&format!(".license-item[data-uscc='{uscc}']"))
+        .await;
+    login_with(
+        &pc,
+        &phone,
+        phone_url.trim_end_matches('/'),
+        &url,
+        &uscc,
+        &password,
+    )
+    .await;
+    pc.wait_path("/").await;
+    assert_eq!(pc.wait_text("#member-name", COMPANY).await, COMPANY);
+    assert_eq!(pc.text("#member-person").await, "张伟");
+    pc.shot("home").await;
+    pc.quit().await;
+    phone.quit().await;
 }
