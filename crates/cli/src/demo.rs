@@ -11,6 +11,7 @@ use yizhao_domain::authority::{MATTER_BIDDING, matter};
 use yizhao_domain::registry::{Person, demo_person, demo_registry_entry};
 use yizhao_gm::keystore::Password;
 use yizhao_proto::authority::PersonInput;
+use yizhao_server::platform::backoffice::BackOfficeRole;
 use yizhao_wallet::{AgentAuthorization, Client, Home, Matters, Wallet};
 
 use crate::{app, server, system};
@@ -386,6 +387,9 @@ async fn play(root: &Path, url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The demo's window-staff account (username, password): a throw-away instance's.
+const DEMO_STAFF: (&str, &str) = ("window", "Window@2026");
+
 /// Creates the temporary instance, plays the steps, then serves until Ctrl-C or SIGTERM.
 pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
     // Kept until the server stops; dropping it removes the folder.
@@ -428,6 +432,22 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
     play(data.path(), &url)
         .await
         .context("the demo scenario failed")?;
+    // The registration window's account, so the back office can be tried by hand.
+    services
+        .platform
+        .create_back_office_user(
+            DEMO_STAFF.0,
+            "窗口工作人员",
+            BackOfficeRole::Staff,
+            &Password::new(DEMO_STAFF.1),
+            "demo",
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create the demo staff account: {}", e.message))?;
+    println!(
+        "后台（网员注册窗口，注册招标人、采购人）：{url}/backoffice/login 用户名 {} 密码 {}",
+        DEMO_STAFF.0, DEMO_STAFF.1
+    );
     match db.verify_audit().await? {
         yizhao_store::AuditVerdict::Intact { records } => {
             println!("10. 审计日志（SM3 哈希链）完整：{records} 条记录")
