@@ -369,6 +369,19 @@ async fn refused_answer_message_reaches_the_pc() {
         assert_eq!(st["error"]["code"], v["error"]["code"]);
         assert_eq!(st["error"]["message"], v["error"]["message"]);
         assert!(!st["error"]["message"].as_str().unwrap().is_empty());
+        // The right answer then clears it.
+        let (s, v) = crate::qr::scan(&app, &zw, 0, &qr.id).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (_, st) = pc
+            .call(
+                &app,
+                Method::GET,
+                &format!("/platform/api/v1/qr/{}", qr.id),
+                None,
+            )
+            .await;
+        assert_eq!(st["state"], "answered");
+        assert!(st["error"].is_null(), "{st}");
     })
     .await;
 }
