@@ -11,6 +11,7 @@ use yizhao_domain::authority::{MATTER_BIDDING, matter};
 use yizhao_domain::registry::{Person, demo_person, demo_registry_entry};
 use yizhao_gm::keystore::Password;
 use yizhao_proto::authority::PersonInput;
+use yizhao_server::platform::backoffice::BackOfficeRole;
 use yizhao_wallet::{AgentAuthorization, Client, Home, Matters, Wallet};
 
 use crate::{app, server, system};
@@ -462,6 +463,7 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
     play(data.path(), &url)
         .await
         .context("the demo scenario failed")?;
+    // The registration window's account, so the back office can be tried by hand.
     match db.verify_audit().await? {
         yizhao_store::AuditVerdict::Intact { records } => {
             println!("10. 审计日志（SM3 哈希链）完整：{records} 条记录")
@@ -476,7 +478,7 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
         .create_back_office_user(
             user,
             name,
-            yizhao_server::platform::backoffice::BackOfficeRole::Staff,
+            BackOfficeRole::Staff,
             &Password::new(password),
             "demo",
         )

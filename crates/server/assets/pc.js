@@ -103,7 +103,8 @@
         shortCode.textContent = st.short_code;
         shortBox.hidden = false;
       }
-      if (!showError(st.error)) { say(TEXT.answered, "info"); }
+      // An error noted before this answer (a refused earlier scan) is no longer news.
+      say(TEXT.answered, "info");
     } else {
       shortBox.hidden = true;
       if (!showError(st.error)) { say(TEXT.pending, ""); }
@@ -118,7 +119,7 @@
       .catch(function () { window.location.assign("/"); });
   }
 
-  function poll() {
+  function poll(then) {
     if (!current) { return; }
     var id = current.id;
     fetch(api + "/qr/" + encodeURIComponent(id), { credentials: "same-origin" })
@@ -127,12 +128,13 @@
         if (st && st.error && !st.id) { showError(st.error); return; }
         handle(st);
       })
-      .catch(function () { /* try again at the next turn */ });
+      .catch(function () { /* try again at the next turn */ })
+      .then(function () { if (typeof then === "function") { then(); } });
   }
 
   function startPolling() {
     if (!pollTimer && !finished) {
-      pollTimer = setInterval(poll, 2000);
+      pollTimer = setInterval(function () { poll(); }, 2000);
     }
   }
 
@@ -202,8 +204,8 @@
       .then(function (r) { return r.json(); })
       .then(function (j) {
         if (j && j.error && !j.id) {
-          showError(j.error);
-          poll();
+          // The request's state may have moved (too many wrong codes): look, then say why.
+          poll(function () { showError(j.error); });
           return;
         }
         handle(j);

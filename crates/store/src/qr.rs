@@ -65,13 +65,16 @@ impl Transaction {
         Ok(on!(self, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await?))
     }
 
-    /// Move a request to a new state, only if it is still in `from` with `from_tries` wrong
-    /// tries (so two answers can't both win); returns whether it moved.
+    /// Move a request to a new state (with `to`'s last error: an accepted answer clears it),
+    /// only if it is still in `from` with `from_tries` wrong tries (so two answers can't both
+    /// win); returns whether it moved.
     pub async fn update_qr_state(&mut self, from: &QrRow, to: &QrRow) -> Result<bool> {
-        let sql = "UPDATE qr_requests SET state = $1, license_id = $2, short_code = $3, wrong_tries = $4, reason = $5 \
-                   WHERE id = $6 AND state = $7 AND wrong_tries = $8";
+        let sql = "UPDATE qr_requests SET state = $1, license_id = $2, short_code = $3, wrong_tries = $4, reason = $5, \
+                   last_error = $6, last_error_message = $7 \
+                   WHERE id = $8 AND state = $9 AND wrong_tries = $10";
         let n = on!(self, c => sqlx::query(sql)
             .bind(&to.state).bind(&to.license_id).bind(&to.short_code).bind(to.wrong_tries).bind(&to.reason)
+            .bind(&to.last_error).bind(&to.last_error_message)
             .bind(&from.id).bind(&from.state).bind(from.wrong_tries)
             .execute(c).await?.rows_affected());
         Ok(n == 1)

@@ -1,7 +1,8 @@
 //! The trading platform (交易平台): so far its side of the one QR protocol (SYSTEM.md §4) —
 //! make and sign a request, hand it to the wallet, check the answer, and let the PC session
 //! confirm the short code; a completed login makes a member session ([`members`]: registration,
-//! the credit database's basic information). The pages come next.
+//! the credit database's basic information); the back office's users and its registration
+//! window ([`backoffice`], R11). Its PC pages are in [`crate::pages`].
 //! It talks to the license authority only through the authority's Rust API.
 
 pub mod backoffice;

@@ -369,6 +369,19 @@ async fn refused_answer_message_reaches_the_pc() {
         assert_eq!(st["error"]["code"], v["error"]["code"]);
         assert_eq!(st["error"]["message"], v["error"]["message"]);
         assert!(!st["error"]["message"].as_str().unwrap().is_empty());
+        // The right answer then clears it.
+        let (s, v) = crate::qr::scan(&app, &zw, 0, &qr.id).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (_, st) = pc
+            .call(
+                &app,
+                Method::GET,
+                &format!("/platform/api/v1/qr/{}", qr.id),
+                None,
+            )
+            .await;
+        assert_eq!(st["state"], "answered");
+        assert!(st["error"].is_null(), "{st}");
     })
     .await;
 }
@@ -680,6 +693,58 @@ async fn cookies_are_secure_behind_https() {
             )
             .await;
         assert!(h["set-cookie"].to_str().unwrap().ends_with("; Secure"));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn back_office_sessions_end_after_their_time() {
+    use yizhao_server::platform::backoffice::STAFF_SESSION_TTL_SECS;
+
+    on_both(|t| async move {
+        let app = TestApp::new(t.db).await;
+        app.platform
+            .create_back_office_user(
+                "w1",
+                "李窗口",
+                BackOfficeRole::Staff,
+                &Password::new("window-pass-1"),
+                "operator",
+            )
+            .await
+            .unwrap();
+        let mut b = Browser { cookie: None };
+        let csrf = get(&app, &mut b, "/backoffice/login").await.csrf();
+        let p = post(
+            &app,
+            &mut b,
+            "/backoffice/login",
+            &[
+                ("csrf", &csrf),
+                ("username", "w1"),
+                ("password", "window-pass-1"),
+            ],
+        )
+        .await;
+        assert_eq!(redirect(&p), (StatusCode::SEE_OTHER, Some("/backoffice")));
+        // Logged in: the login page sends on to the window.
+        let p = get(&app, &mut b, "/backoffice/login").await;
+        assert_eq!(redirect(&p), (StatusCode::SEE_OTHER, Some("/backoffice")));
+        app.clock.advance(STAFF_SESSION_TTL_SECS);
+        let p = get(&app, &mut b, "/backoffice").await;
+        assert_eq!(
+            redirect(&p),
+            (StatusCode::SEE_OTHER, Some("/backoffice/login"))
+        );
+        // A made-up staff cookie is no session either.
+        let mut forged = Browser {
+            cookie: Some(format!("yz_staff={}", "ab".repeat(32))),
+        };
+        let p = get(&app, &mut forged, "/backoffice").await;
+        assert_eq!(
+            redirect(&p),
+            (StatusCode::SEE_OTHER, Some("/backoffice/login"))
+        );
     })
     .await;
 }
