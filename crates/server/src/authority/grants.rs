@@ -31,7 +31,10 @@ impl Authority {
             .public_key()
             .map_err(|e| ApiError::internal(&e))?;
         if cert.issuer() != self.keys.issuing.subject()
-            || cert.verify_signed_by(&issuing_key).is_err()
+            || self
+                .verified
+                .check(der, || cert.verify_signed_by(&issuing_key))
+                .is_err()
         {
             return Err(bad("不是本系统签发的执照"));
         }

@@ -12,6 +12,7 @@ pub mod proofing;
 mod realname;
 pub mod relying_parties;
 mod status;
+mod verified;
 mod writer;
 
 use std::sync::Arc;
@@ -131,6 +132,7 @@ pub struct Authority {
     config: AuthorityConfig,
     proofing: Arc<dyn IdentityProofing>,
     license_writer: writer::LicenseWriter,
+    verified: verified::VerifiedCertificates,
 }
 
 fn hash_hex(parts: &[&str]) -> String {
@@ -286,6 +288,7 @@ impl Authority {
             keys,
             config,
             proofing: Arc::new(BuiltinOutbox),
+            verified: verified::VerifiedCertificates::default(),
         })
     }
 
