@@ -164,6 +164,8 @@
     shortInput.value = "";
     img.classList.remove("expired");
     img.removeAttribute("src");
+    var oldLink = document.getElementById("qr-link");
+    if (oldLink) { oldLink.textContent = ""; }
     countdown.textContent = "--";
     say("正在生成二维码…", "");
     fetch(api + "/qr", {
@@ -182,6 +184,8 @@
         current = { id: st.id, expiresAt: st.expires_at };
         img.dataset.qrId = st.id;
         img.src = api + "/qr/" + encodeURIComponent(st.id) + "/qr.png";
+        var link = document.getElementById("qr-link");
+        if (link) { link.textContent = res.j.link || ""; }
         say(TEXT.pending, "");
         tick();
         tickTimer = setInterval(tick, 1000);

@@ -317,6 +317,9 @@ async fn pc_login_page(pc: &Page, url: &str) -> PathBuf {
         "return document.body.dataset.sse === 'open';",
     )
     .await;
+    // For phones that cannot scan, the page also shows the link the QR holds.
+    let link = pc.text("#qr-link").await;
+    assert!(link.starts_with(&format!("{url}/qr/")), "{link}");
     let file = artifacts().join(format!("{}-qr.png", pc.name));
     pc.find("#qr-image").await.screenshot(&file).await.unwrap();
     file
