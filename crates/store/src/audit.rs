@@ -140,6 +140,9 @@ impl Database {
         tx: &mut Transaction,
         entry: AuditEntry,
     ) -> Result<AuditRecord> {
+        if matches!(tx.inner, TxInner::SqliteOne(_) | TxInner::PostgresOne(_)) {
+            return Err(StoreError::NeedsTransaction("an audit append"));
+        }
         let tail_sql = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
         // This transaction's own last append, else (SQLite) the tail this process committed last.
         let known = tx
@@ -150,6 +153,9 @@ impl Database {
             (_, Some((seq, hash))) => Some((seq_to_db(seq)?, hash)),
             (TxInner::Sqlite(tx), None) => {
                 sqlx::query_as(tail_sql).fetch_optional(&mut **tx).await?
+            }
+            (TxInner::SqliteOne(_) | TxInner::PostgresOne(_), None) => {
+                return Err(StoreError::NeedsTransaction("an audit append"));
             }
             (TxInner::Postgres(tx), None) => {
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -194,6 +200,9 @@ impl Database {
         match &mut tx.inner {
             TxInner::Sqlite(tx) => insert!(&mut **tx),
             TxInner::Postgres(tx) => insert!(&mut **tx),
+            TxInner::SqliteOne(_) | TxInner::PostgresOne(_) => {
+                return Err(StoreError::NeedsTransaction("an audit append"));
+            }
         }
         tx.pending_audit_tail = Some((record.seq, record.hash.clone()));
         Ok(record)

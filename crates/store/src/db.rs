@@ -122,6 +122,26 @@ impl Database {
         })
     }
 
+    /// A write of exactly one statement, which commits by itself: no `BEGIN`/`COMMIT` round
+    /// trips, so on SQLite this process's writer turn is held for the one statement only (what
+    /// limits the rate of small writes such as QR requests). Use it for a single statement: a
+    /// second statement on it is a second, separate commit. [`Transaction::commit`] on it does
+    /// nothing and dropping it rolls nothing back.
+    pub async fn begin_one(&self) -> Result<Transaction> {
+        let (inner, writer) = match &self.backend {
+            Backend::Sqlite(pool) => {
+                let turn = self.writer.clone().lock_owned().await;
+                (TxInner::SqliteOne(pool.acquire().await?), Some(turn))
+            }
+            Backend::Postgres(pool) => (TxInner::PostgresOne(pool.acquire().await?), None),
+        };
+        Ok(Transaction {
+            inner,
+            writer,
+            pending_audit_tail: None,
+        })
+    }
+
     /// Begins a plain transaction (no write lock up front on SQLite), for reads.
     pub(crate) async fn begin_deferred(&self) -> Result<Transaction> {
         let inner = match &self.backend {
@@ -159,6 +179,10 @@ pub struct Transaction {
 pub(crate) enum TxInner {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
     Postgres(sqlx::Transaction<'static, Postgres>),
+    /// A connection in autocommit mode, for [`Database::begin_one`].
+    SqliteOne(sqlx::pool::PoolConnection<Sqlite>),
+    /// A connection in autocommit mode, for [`Database::begin_one`].
+    PostgresOne(sqlx::pool::PoolConnection<Postgres>),
 }
 
 impl Transaction {
@@ -167,6 +191,7 @@ impl Transaction {
         match self.inner {
             TxInner::Sqlite(tx) => tx.commit().await?,
             TxInner::Postgres(tx) => tx.commit().await?,
+            TxInner::SqliteOne(_) | TxInner::PostgresOne(_) => {}
         }
         if let (Some(mut writer), Some(tail)) = (self.writer, self.pending_audit_tail) {
             writer.audit_tail = Some(tail);
@@ -179,6 +204,7 @@ impl Transaction {
         match self.inner {
             TxInner::Sqlite(tx) => tx.rollback().await?,
             TxInner::Postgres(tx) => tx.rollback().await?,
+            TxInner::SqliteOne(_) | TxInner::PostgresOne(_) => {}
         }
         Ok(())
     }
@@ -194,6 +220,14 @@ macro_rules! on {
                 $body
             }
             TxInner::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            TxInner::SqliteOne(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            TxInner::PostgresOne(t) => {
                 let $c = &mut **t;
                 $body
             }

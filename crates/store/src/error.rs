@@ -19,6 +19,10 @@ pub enum StoreError {
     /// A stored value is outside the range the store writes, so the row cannot be read.
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// An operation that needs a transaction was asked of a single-statement write
+    /// ([`crate::Database::begin_one`]).
+    #[error("{0} needs a transaction, not a single-statement write")]
+    NeedsTransaction(&'static str),
 }
 
 impl StoreError {
@@ -29,6 +33,7 @@ impl StoreError {
             Self::Migration(_) => "store.migration",
             Self::UnsupportedUrl { .. } => "store.unsupported_url",
             Self::Corrupt(_) => "store.corrupt",
+            Self::NeedsTransaction(_) => "store.needs_transaction",
         }
     }
 }

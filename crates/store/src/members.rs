@@ -134,12 +134,6 @@ impl Transaction {
         Ok(n == 1)
     }
 
-    /// Keep the license certificate that answered a QR request.
-    pub async fn set_qr_answer_certificate(&mut self, id: &str, der: &[u8]) -> Result<()> {
-        on!(self, c => sqlx::query("UPDATE qr_requests SET answer_certificate = $1 WHERE id = $2").bind(der).bind(id).execute(c).await.map(drop)?);
-        Ok(())
-    }
-
     /// The license certificate that answered a QR request, if any.
     pub async fn qr_answer_certificate(&mut self, id: &str) -> Result<Option<Vec<u8>>> {
         let row: Option<(Option<Vec<u8>>,)> = on!(self, c => sqlx::query_as("SELECT answer_certificate FROM qr_requests WHERE id = $1").bind(id).fetch_optional(c).await?);

@@ -80,6 +80,25 @@ impl Transaction {
         Ok(n == 1)
     }
 
+    /// [`Transaction::update_qr_state`] for an accepted answer, storing the license certificate
+    /// that answered, in one statement.
+    pub async fn answer_qr(
+        &mut self,
+        from: &QrRow,
+        to: &QrRow,
+        certificate: &[u8],
+    ) -> Result<bool> {
+        let sql = "UPDATE qr_requests SET state = $1, license_id = $2, short_code = $3, wrong_tries = $4, reason = $5, \
+                   last_error = $6, last_error_message = $7, answer_certificate = $8 \
+                   WHERE id = $9 AND state = $10 AND wrong_tries = $11";
+        let n = on!(self, c => sqlx::query(sql)
+            .bind(&to.state).bind(&to.license_id).bind(&to.short_code).bind(to.wrong_tries).bind(&to.reason)
+            .bind(&to.last_error).bind(&to.last_error_message).bind(certificate)
+            .bind(&from.id).bind(&from.state).bind(from.wrong_tries)
+            .execute(c).await?.rows_affected());
+        Ok(n == 1)
+    }
+
     /// Note the last refused answer's error (code and message) on a request without changing
     /// its state.
     pub async fn set_qr_last_error(&mut self, id: &str, code: &str, message: &str) -> Result<()> {

@@ -314,15 +314,14 @@ impl Platform {
             .unwrap_or_default();
         let now = self.now().0;
         let token = random_hex(self.rng.as_ref(), 32);
+        // Read before taking the writer turn, which is held for the writes only. (A
+        // registration that lands in between is caught up with by the session's next page.)
+        let registered = self.db.read().await?.member(&body.uscc).await?.is_some();
+        let state = if registered { "active" } else { "registering" };
         let mut tx = self.db.begin().await?;
         if !tx.claim_qr_member_session(qr_id, now).await? {
             return Ok(None);
         }
-        let state = if tx.member(&body.uscc).await?.is_some() {
-            "active"
-        } else {
-            "registering"
-        };
         let s = MemberSessionRow {
             id_hash: member_session_hash(&token),
             uscc: body.uscc,

@@ -227,10 +227,10 @@ impl Platform {
             .key
             .sign(body.as_bytes())
             .map_err(|e| ApiError::internal(&e))?;
-        let mut tx = self.db.begin().await?;
+        // One statement: no transaction round trips while holding SQLite's writer turn.
+        let mut tx = self.db.begin_one().await?;
         tx.insert_qr(&to_row(&req, body, signature, (None, None)))
             .await?;
-        tx.commit().await?;
         Ok(self.status_of(&req, None))
     }
 
@@ -295,21 +295,17 @@ impl Platform {
                     .clone()
                     .answer(&answer.nonce, license_id, code, now, &self.config.qr)
                     .map_err(|r: Rejected| qr_error(r.error))?;
-                let mut tx = self.db.begin().await?;
                 let to = to_row(&next, row.body.clone(), row.signature.clone(), (None, None));
-                if !tx.update_qr_state(&row, &to).await? {
+                let mut tx = self.db.begin_one().await?;
+                if !tx.answer_qr(&row, &to, &answer.certificate).await? {
                     return Err(qr_error(QrError::AlreadyAnswered));
                 }
-                tx.set_qr_answer_certificate(id, &answer.certificate)
-                    .await?;
-                tx.commit().await?;
                 Ok(self.status_of(&next, None))
             }
             Err(e) => {
                 // Nothing changes but the note, so the PC page can say why.
-                let mut tx = self.db.begin().await?;
+                let mut tx = self.db.begin_one().await?;
                 tx.set_qr_last_error(id, &e.code, &e.message).await?;
-                tx.commit().await?;
                 Err(e)
             }
         }
@@ -385,11 +381,10 @@ impl Platform {
             (row.last_error.clone(), row.last_error_message.clone()),
         );
         if to.state != row.state || to.wrong_tries != row.wrong_tries {
-            let mut tx = self.db.begin().await?;
+            let mut tx = self.db.begin_one().await?;
             if !tx.update_qr_state(&row, &to).await? {
                 return Err(qr_error(QrError::AlreadyAnswered));
             }
-            tx.commit().await?;
         }
         match err {
             Some(e) => Err(qr_error(e)),

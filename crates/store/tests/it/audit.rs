@@ -289,3 +289,28 @@ async fn unsupported_url_is_refused() {
     assert_eq!(err.code(), "store.unsupported_url");
     assert!(!err.to_string().contains("secret"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_statement_write_cannot_append_to_the_audit_log() {
+    on_both(|t| async move {
+        append_all(&t.db, (1..=2).map(entry)).await;
+        let mut one = t.db.begin_one().await.unwrap();
+        let err = t.db.append_audit(&mut one, entry(3)).await.unwrap_err();
+        assert!(
+            matches!(err, StoreError::NeedsTransaction(_)),
+            "{}: {err}",
+            t.backend
+        );
+        assert_eq!(err.code(), "store.needs_transaction");
+        drop(one);
+        // Nothing was written; the next transaction appends as usual.
+        append_all(&t.db, [entry(3)]).await;
+        assert_eq!(
+            verdict(&t).await,
+            AuditVerdict::Intact { records: 3 },
+            "{}",
+            t.backend
+        );
+    })
+    .await;
+}
