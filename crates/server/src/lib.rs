@@ -1,6 +1,7 @@
 //! yizhao's HTTP services on axum. Each service owns its tables and is reached by the others only
 //! through its Rust API; this crate is the one place where errors become HTTP responses.
 
+mod audit;
 pub mod authority;
 pub mod cookies;
 pub mod error;

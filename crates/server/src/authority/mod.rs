@@ -328,19 +328,7 @@ impl Authority {
         entity: &str,
         detail: serde_json::Value,
     ) -> Result<(), ApiError> {
-        self.db
-            .append_audit(
-                tx,
-                AuditEntry {
-                    at: self.now(),
-                    actor: actor.into(),
-                    action: action.into(),
-                    entity: entity.into(),
-                    detail: detail.to_string(),
-                },
-            )
-            .await?;
-        Ok(())
+        crate::audit::record(&self.db, tx, self.now(), (actor, action, entity), &detail).await
     }
 
     /// Load registry entries (the operator's import or the demo registry), in one transaction.

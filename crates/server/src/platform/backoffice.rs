@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use yizhao_domain::ids::Uscc;
 use yizhao_gm::keystore::Password;
 use yizhao_gm::sm3;
-use yizhao_store::{AuditEntry, BackOfficeSessionRow, BackOfficeUserRow, MemberRow, Transaction};
+use yizhao_store::{BackOfficeSessionRow, BackOfficeUserRow, MemberRow, Transaction};
 
 use super::Platform;
 use super::members::{RegistrationRequest, already_registered};
@@ -114,19 +114,7 @@ impl Platform {
         entity: &str,
         detail: serde_json::Value,
     ) -> Result<(), ApiError> {
-        self.db
-            .append_audit(
-                tx,
-                AuditEntry {
-                    at: self.now().0,
-                    actor: actor.into(),
-                    action: action.into(),
-                    entity: entity.into(),
-                    detail: detail.to_string(),
-                },
-            )
-            .await?;
-        Ok(())
+        crate::audit::record(&self.db, tx, self.now().0, (actor, action, entity), &detail).await
     }
 
     /// Create a back-office user (the operator's `yizhao admin create-staff`, …); `actor` is

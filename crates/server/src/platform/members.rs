@@ -17,7 +17,7 @@ use yizhao_domain::authority::Role;
 use yizhao_gm::sm3;
 use yizhao_gm::x509::Certificate;
 use yizhao_proto::authority::{FaceData, StatusBody, StatusRequest};
-use yizhao_store::{AuditEntry, MemberRow, MemberSessionRow, Transaction};
+use yizhao_store::{MemberRow, MemberSessionRow, Transaction};
 
 use super::{Platform, session_hash};
 use crate::authority::http::Body;
@@ -255,19 +255,15 @@ impl Platform {
         action: &str,
         detail: serde_json::Value,
     ) -> Result<(), ApiError> {
-        self.db
-            .append_audit(
-                tx,
-                AuditEntry {
-                    at: self.now().0,
-                    actor: format!("license:{}", s.license_id),
-                    action: action.into(),
-                    entity: s.uscc.clone(),
-                    detail: detail.to_string(),
-                },
-            )
-            .await?;
-        Ok(())
+        let actor = format!("license:{}", s.license_id);
+        crate::audit::record(
+            &self.db,
+            tx,
+            self.now().0,
+            (&actor, action, &s.uscc),
+            &detail,
+        )
+        .await
     }
 
     /// After a login request completed for this browser `session`: make its member session,

@@ -1,7 +1,7 @@
 //! 下载执照 (manual 3.1.1.1): real name → SMS code → locality → the locality's licenses →
 //! the download declaration and the device password → done.
 
-use axum::Form;
+use super::forms::CheckedForm;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -9,7 +9,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 use yizhao_proto::authority::LicenseOffer;
 
-use super::{App, Fields, PageError, PendingRealname, matters_text, period_text, see_other};
+use super::{App, PageError, PendingRealname, matters_text, period_text, see_other};
 use crate::error::WalletError;
 use crate::render;
 use crate::time::{format_beijing, now_unix};
@@ -51,14 +51,7 @@ pub(super) async fn realname_form(State(app): State<App>) -> Response {
 }
 
 /// `POST /download/realname`: ask the authority to send the code.
-pub(super) async fn realname(
-    State(app): State<App>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let f = Fields::from(pairs);
-    if !app.csrf_ok(&f) {
-        return app.csrf_refused();
-    }
+pub(super) async fn realname(State(app): State<App>, CheckedForm(f): CheckedForm) -> Response {
     let filled = (|| {
         Ok::<_, WalletError>((
             f.required("name", "姓名")?.to_owned(),
@@ -107,14 +100,7 @@ fn code_page(
 }
 
 /// `POST /download/code`: finish real-name verification with the SMS code.
-pub(super) async fn code(
-    State(app): State<App>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let f = Fields::from(pairs);
-    if !app.csrf_ok(&f) {
-        return app.csrf_refused();
-    }
+pub(super) async fn code(State(app): State<App>, CheckedForm(f): CheckedForm) -> Response {
     let token = f.get("rn");
     let Some(step) = app.realname_step(token) else {
         let ctx = context! { verified => verified_name(&app) };
@@ -257,14 +243,7 @@ pub(super) async fn declaration(
 }
 
 /// `POST /download`: download the license to this phone.
-pub(super) async fn download(
-    State(app): State<App>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let f = Fields::from(pairs);
-    if !app.csrf_ok(&f) {
-        return app.csrf_refused();
-    }
+pub(super) async fn download(State(app): State<App>, CheckedForm(f): CheckedForm) -> Response {
     let q = DeclarationQuery {
         uscc: f.get("uscc").to_owned(),
         grant: f.get("grant").to_owned(),

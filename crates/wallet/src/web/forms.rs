@@ -99,6 +99,28 @@ pub(crate) fn date_at(date: &str, time: &str, label: &str) -> Result<i64> {
         .map_err(|_| WalletError::Input(format!("{label}不是有效日期: {date}")))
 }
 
+/// A posted form whose anti-forgery token is right: a missing or wrong token is refused (the
+/// page says so) before the handler runs, so no handler can forget the check.
+pub(crate) struct CheckedForm(pub(crate) Fields);
+
+impl axum::extract::FromRequest<super::App> for CheckedForm {
+    type Rejection = axum::response::Response;
+
+    async fn from_request(
+        req: axum::extract::Request,
+        app: &super::App,
+    ) -> std::result::Result<Self, Self::Rejection> {
+        let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, app)
+            .await
+            .map_err(axum::response::IntoResponse::into_response)?;
+        let fields = Fields::from(pairs);
+        if !app.csrf_ok(&fields) {
+            return Err(app.csrf_refused());
+        }
+        Ok(CheckedForm(fields))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //! with a license of this phone, so each asks for the license and the device password; while
 //! the password is still the default, the list is shown at once.
 
-use axum::Form;
+use super::forms::CheckedForm;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use minijinja::{Value, context};
@@ -168,11 +168,7 @@ enum Action {
 }
 
 /// Run `action` with the form's license and password, then list again with them.
-async fn act(app: &App, kind: Kind, action: Action, pairs: Vec<(String, String)>) -> Response {
-    let f = Fields::from(pairs);
-    if !app.csrf_ok(&f) {
-        return app.csrf_refused();
-    }
+async fn act(app: &App, kind: Kind, action: Action, f: Fields) -> Response {
     let mut shown = Shown {
         license: f.get("license").to_owned(),
         input: input_of(&f),
@@ -303,44 +299,29 @@ fn authorization(f: &Fields) -> Result<AgentAuthorization> {
     })
 }
 
-pub(super) async fn admins_list(
-    State(app): State<App>,
-    Form(p): Form<Vec<(String, String)>>,
-) -> Response {
+pub(super) async fn admins_list(State(app): State<App>, CheckedForm(p): CheckedForm) -> Response {
     act(&app, Kind::Admins, Action::List, p).await
 }
 
-pub(super) async fn admins_add(
-    State(app): State<App>,
-    Form(p): Form<Vec<(String, String)>>,
-) -> Response {
+pub(super) async fn admins_add(State(app): State<App>, CheckedForm(p): CheckedForm) -> Response {
     act(&app, Kind::Admins, Action::Add, p).await
 }
 
-pub(super) async fn admins_remove(
-    State(app): State<App>,
-    Form(p): Form<Vec<(String, String)>>,
-) -> Response {
+pub(super) async fn admins_remove(State(app): State<App>, CheckedForm(p): CheckedForm) -> Response {
     act(&app, Kind::Admins, Action::Remove, p).await
 }
 
-pub(super) async fn agents_list(
-    State(app): State<App>,
-    Form(p): Form<Vec<(String, String)>>,
-) -> Response {
+pub(super) async fn agents_list(State(app): State<App>, CheckedForm(p): CheckedForm) -> Response {
     act(&app, Kind::Agents, Action::List, p).await
 }
 
 pub(super) async fn agents_authorize(
     State(app): State<App>,
-    Form(p): Form<Vec<(String, String)>>,
+    CheckedForm(p): CheckedForm,
 ) -> Response {
     act(&app, Kind::Agents, Action::Add, p).await
 }
 
-pub(super) async fn agents_revoke(
-    State(app): State<App>,
-    Form(p): Form<Vec<(String, String)>>,
-) -> Response {
+pub(super) async fn agents_revoke(State(app): State<App>, CheckedForm(p): CheckedForm) -> Response {
     act(&app, Kind::Agents, Action::Remove, p).await
 }

@@ -1,13 +1,13 @@
 //! 首页 (the licenses of this phone) and 修改密码.
 
-use axum::Form;
+use super::forms::CheckedForm;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
 use serde::Serialize;
 
-use super::{App, Fields, PageError};
+use super::{App, PageError};
 use crate::error::WalletError;
 use crate::render;
 
@@ -54,14 +54,7 @@ pub(super) async fn password_form(State(app): State<App>) -> Response {
 }
 
 /// `POST /password`: change the password of every license of this phone at once.
-pub(super) async fn password(
-    State(app): State<App>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let f = Fields::from(pairs);
-    if !app.csrf_ok(&f) {
-        return app.csrf_refused();
-    }
+pub(super) async fn password(State(app): State<App>, CheckedForm(f): CheckedForm) -> Response {
     let changed = (|| {
         let old = f.password("old_password", app.wallet.home())?;
         let new = f.password_raw("new_password");

@@ -1,6 +1,6 @@
 //! 扫一扫: a pasted link or an uploaded photo of the QR code → the checked request → 确认登录.
 
-use axum::Form;
+use super::forms::CheckedForm;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -35,14 +35,7 @@ fn scan_error(app: &App, e: &PageError) -> Response {
 }
 
 /// `POST /scan/link`: a pasted QR link.
-pub(super) async fn link(
-    State(app): State<App>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let f = Fields::from(pairs);
-    if !app.csrf_ok(&f) {
-        return app.csrf_refused();
-    }
+pub(super) async fn link(State(app): State<App>, CheckedForm(f): CheckedForm) -> Response {
     match f.required("link", "二维码链接") {
         Ok(link) => start(&app, link).await,
         Err(e) => scan_error(&app, &PageError::from(e)),
@@ -215,12 +208,8 @@ pub(super) async fn confirm_form(State(app): State<App>, Path(token): Path<Strin
 pub(super) async fn confirm(
     State(app): State<App>,
     Path(token): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(f): CheckedForm,
 ) -> Response {
-    let f = Fields::from(pairs);
-    if !app.csrf_ok(&f) {
-        return app.csrf_refused();
-    }
     let Some(preview) = app.preview(&token) else {
         return expired(&app);
     };
@@ -265,12 +254,8 @@ pub(super) async fn confirm(
 pub(super) async fn cancel(
     State(app): State<App>,
     Path(token): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(_): CheckedForm,
 ) -> Response {
-    let f = Fields::from(pairs);
-    if !app.csrf_ok(&f) {
-        return app.csrf_refused();
-    }
     app.drop_preview(&token);
     see_other("/")
 }
