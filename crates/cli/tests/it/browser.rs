@@ -530,6 +530,8 @@ struct Demo {
     pc_login: String,
     /// 张伟's phone page and device password.
     phone: (String, String),
+    /// The window clerk's username and password.
+    clerk: (String, String),
 }
 
 impl Demo {
@@ -543,12 +545,24 @@ impl Demo {
             .unwrap();
         let stdout = BufReader::new(child.stdout.take().unwrap());
         let running = Running(child);
-        let (mut pc_login, mut phone) = (None, None);
+        let (mut pc_login, mut phone, mut clerk) = (None, None, None);
         for line in stdout.lines() {
             let line = line.unwrap();
             let words: Vec<&str> = line.split_whitespace().collect();
             if line.trim_start().starts_with("PC") {
                 pc_login = words.last().map(|w| (*w).to_owned());
+            }
+            if line.trim_start().starts_with("窗口后台") {
+                // "窗口后台: URL （用户 U，密码 P）"
+                let user = line
+                    .split("用户 ")
+                    .nth(1)
+                    .and_then(|r| r.split('，').next());
+                let pw = line
+                    .split("密码 ")
+                    .nth(1)
+                    .and_then(|r| r.split('）').next());
+                clerk = user.zip(pw).map(|(u, p)| (u.to_owned(), p.to_owned()));
             }
             if line.trim_start().starts_with("手机 张伟") {
                 phone = Some((words[2].to_owned(), words[4].to_owned()));
@@ -561,6 +575,7 @@ impl Demo {
             _running: running,
             pc_login: pc_login.expect("the demo printed no PC URL"),
             phone: phone.expect("the demo printed no phone for 张伟"),
+            clerk: clerk.expect("the demo printed no window clerk"),
         }
     }
 }
@@ -596,6 +611,64 @@ async fn the_demo_serves_phones_a_person_can_log_in_with() {
     assert_eq!(pc.wait_text("#member-name", COMPANY).await, COMPANY);
     assert_eq!(pc.text("#member-person").await, "张伟");
     pc.shot("home").await;
+    pc.quit().await;
+    phone.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_clerk_registers_a_tenderer_who_then_logs_in_by_qr() {
+    let demo = Demo::start();
+    let url = demo.pc_login.trim_end_matches("/login").to_owned();
+    // A tenderer of the demo registry, whose legal representative holds its license.
+    let tenderer = demo_registry_entry("宜昌峡江路桥建设有限公司").unwrap();
+    let uscc = tenderer.uscc.as_str().to_owned();
+    let root = tempfile::tempdir().unwrap();
+    let holder = Wallet {
+        home: root.path().join("phone-tenderer"),
+        server: url.clone(),
+        person: tenderer.legal_representative.clone(),
+        password: None,
+    };
+    holder.realname_dev_outbox();
+    holder.download(&uscc);
+    let phone_server = PhoneServer::start(&holder);
+
+    let driver = Driver::start();
+    let clerk = driver.browser("window-clerk", 1280, 900).await;
+    clerk.goto(&format!("{url}/backoffice/login")).await;
+    let (user, password) = &demo.clerk;
+    clerk.fill("#staff-username", user).await;
+    clerk.fill("#staff-password", password).await;
+    clerk.click("#staff-login").await;
+    clerk.wait_path("/backoffice").await;
+    clerk.fill("#bo-uscc", &uscc).await;
+    clerk
+        .driver
+        .execute(
+            "document.getElementById('bo-kind').value = 'tenderer';",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    clerk.fill("#bo-contact-name", "窗口经办").await;
+    clerk.fill("#bo-contact-phone", "07176858100").await;
+    clerk.click("#bo-submit").await;
+    clerk.wait_text("#bo-success", &tenderer.name).await;
+    assert!(clerk.text("#bo-members").await.contains(&uscc));
+    clerk.shot("registered").await;
+
+    // The tenderer logs in by QR like anyone, and is a tenderer (招标人).
+    let pc = driver.browser("tenderer-pc", 1280, 900).await;
+    let phone = driver.browser("tenderer-phone", 375, 812).await;
+    login_with(&pc, &phone, &phone_server.url, &url, &uscc, DEVICE_PASSWORD).await;
+    pc.wait_path("/").await;
+    assert_eq!(
+        pc.wait_text("#member-name", &tenderer.name).await,
+        tenderer.name
+    );
+    assert_eq!(pc.text("#member-kind").await, "招标人");
+    pc.shot("home").await;
+    clerk.quit().await;
     pc.quit().await;
     phone.quit().await;
 }
