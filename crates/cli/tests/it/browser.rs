@@ -519,6 +519,11 @@ async fn credit_database_sync_shows_what_changed() {
     assert!(changes.contains(&company.domicile), "{changes}");
     assert_eq!(pc.text("#credit-domicile").await, moved.domicile);
     pc.shot("synced").await;
+    // Logging out from the credit database ends the session: its pages go back to the login.
+    pc.click("#logout").await;
+    pc.wait_path("/login").await;
+    pc.goto(&format!("{}/credit", server.url)).await;
+    pc.wait_path("/login").await;
     pc.quit().await;
     phone.quit().await;
     server.stop();
