@@ -1,6 +1,6 @@
 //! `yizhao admin …`: operator commands on the platform's back office (后台) — its users.
 
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::io::{BufRead as _, IsTerminal as _};
 
 use anyhow::Context as _;
 use clap::Args;
@@ -69,6 +69,9 @@ fn read_password(from_stdin: bool) -> anyhow::Result<Password> {
         stdin.is_terminal(),
         "no terminal to ask for the password on: use --password-stdin"
     );
+    let prompt = |text: &str| {
+        yizhao_wallet::terminal::prompt_hidden(text).context("cannot read the password")
+    };
     let first = prompt("密码 (password): ")?;
     let second = prompt("再次输入密码 (again): ")?;
     anyhow::ensure!(
@@ -76,28 +79,4 @@ fn read_password(from_stdin: bool) -> anyhow::Result<Password> {
         "the two passwords differ; nothing was created"
     );
     Ok(first)
-}
-
-/// Ask for one line on the terminal without echoing it (`stty -echo` around the read).
-fn prompt(text: &str) -> anyhow::Result<Password> {
-    eprint!("{text}");
-    std::io::stderr().flush().ok();
-    let echo_off = std::process::Command::new("stty")
-        .arg("-echo")
-        .stdin(std::process::Stdio::inherit())
-        .status()
-        .is_ok_and(|s| s.success());
-    let mut line = String::new();
-    let read = std::io::stdin().lock().read_line(&mut line);
-    if echo_off {
-        let _ = std::process::Command::new("stty")
-            .arg("echo")
-            .stdin(std::process::Stdio::inherit())
-            .status();
-    }
-    eprintln!();
-    read.context("cannot read the password")?;
-    Ok(Password::new(
-        line.trim_end_matches(['\r', '\n']).to_owned(),
-    ))
 }

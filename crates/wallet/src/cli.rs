@@ -656,6 +656,10 @@ impl PasswordInput {
         if home.password_is_default()? {
             return Ok(Password::new(DEFAULT_PASSWORD));
         }
+        if crate::terminal::interactive() {
+            return crate::terminal::prompt_hidden("执照密码: ")
+                .map_err(WalletError::io("<stdin>"));
+        }
         Err(WalletError::Input(format!(
             "需要执照密码: 用 --password、环境变量 {PASSWORD_ENV} 或 --password-stdin"
         )))

@@ -15,6 +15,7 @@ pub mod flows;
 pub mod home;
 pub mod qr;
 mod render;
+pub mod terminal;
 pub mod time;
 pub mod web;
 pub use cli::WalletCli;
