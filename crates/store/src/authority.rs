@@ -155,8 +155,17 @@ const LICENSE_COLS: &str =
     "serial, uscc, id_number, role, grant_id, device_key, certificate, issued_at, revoked_at";
 
 impl Database {
-    /// Begins a read-only unit of work (a plain transaction, no write lock on SQLite).
+    /// A read-only unit of work: a pooled connection, each query on its own (no `BEGIN` and
+    /// `ROLLBACK` round trips around reads, no write lock on SQLite). Several queries on it may
+    /// see commits that land between them; a read that needs one snapshot uses
+    /// [`Database::read_snapshot`]. Writing through it is a mistake: use [`Database::begin`].
     pub async fn read(&self) -> Result<Transaction> {
+        self.connection().await
+    }
+
+    /// A read-only unit of work that sees one snapshot of the database (a plain transaction,
+    /// no write lock on SQLite).
+    pub async fn read_snapshot(&self) -> Result<Transaction> {
         self.begin_deferred().await
     }
 }

@@ -142,6 +142,19 @@ impl Database {
         })
     }
 
+    /// A pooled connection in autocommit mode, outside the writer turn, for reads.
+    pub(crate) async fn connection(&self) -> Result<Transaction> {
+        let inner = match &self.backend {
+            Backend::Sqlite(pool) => TxInner::SqliteOne(pool.acquire().await?),
+            Backend::Postgres(pool) => TxInner::PostgresOne(pool.acquire().await?),
+        };
+        Ok(Transaction {
+            inner,
+            writer: None,
+            pending_audit_tail: None,
+        })
+    }
+
     /// Begins a plain transaction (no write lock up front on SQLite), for reads.
     pub(crate) async fn begin_deferred(&self) -> Result<Transaction> {
         let inner = match &self.backend {
