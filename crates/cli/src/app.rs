@@ -129,3 +129,28 @@ pub async fn start(
         platform: Arc::new(platform),
     })
 }
+
+/// How often the running server sweeps what has expired.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Sweeps expired QR requests, sessions, codes and challenges now and then, for as long as the
+/// process runs (a failed sweep is logged and tried again next time).
+pub fn spawn_sweeper(services: &Services) {
+    let (authority, platform) = (services.authority.clone(), services.platform.clone());
+    tokio::spawn(async move {
+        let services = Services {
+            authority,
+            platform,
+        };
+        let mut every = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            every.tick().await;
+            let now = yizhao_domain::time::Clock::now(&SystemClock).0;
+            match services.sweep(now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(rows = n, "swept expired requests, sessions and codes"),
+                Err(e) => tracing::warn!(code = %e.code, "sweep failed: {}", e.message),
+            }
+        }
+    });
+}

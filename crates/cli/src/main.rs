@@ -185,6 +185,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ..Default::default()
     };
     let services = app::start(db, &args.store.data, args.demo_data, config, platform).await?;
+    app::spawn_sweeper(&services);
     let listener = system::bind(args.listen).await?;
     let shutdown = system::shutdown_signal()?;
     tracing::info!(data.dir = %args.store.data.display(), "data folder ready");

@@ -29,6 +29,19 @@ pub struct Services {
     pub platform: Arc<platform::Platform>,
 }
 
+/// How long expired QR requests, sessions, codes and challenges are kept before the sweep
+/// removes them (seconds): a day, so pages can still tell "expired" from "unknown" for a while.
+pub const SWEEP_GRACE_SECS: i64 = 86_400;
+
+impl Services {
+    /// Remove, in every service, what expired more than [`SWEEP_GRACE_SECS`] before `now`;
+    /// how many rows went.
+    pub async fn sweep(&self, now: i64) -> Result<u64, ApiError> {
+        let before = now - SWEEP_GRACE_SECS;
+        Ok(self.authority.sweep(before).await? + self.platform.sweep(before).await?)
+    }
+}
+
 /// All routes of the server.
 pub fn router(services: &Services) -> Router {
     Router::new()

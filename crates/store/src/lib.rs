@@ -10,6 +10,7 @@ mod db;
 mod error;
 mod members;
 mod qr;
+mod sweep;
 
 pub use audit::{AuditEntry, AuditRecord, AuditVerdict, GENESIS_PREV_HASH, audit_hash};
 pub use authority::{EnterpriseRow, GrantRow, LicenseRow, OutboxRow, RealNameRow, RelyingPartyRow};

@@ -292,6 +292,15 @@ impl Authority {
         })
     }
 
+    /// Remove real-name sessions, challenges and outbox messages whose time ended before
+    /// `before` (Unix seconds); how many rows went.
+    pub async fn sweep(&self, before: i64) -> Result<u64, ApiError> {
+        let mut tx = self.db.begin().await?;
+        let n = tx.sweep_authority(before).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// Use another identity-proofing port than the built-in outbox.
     pub fn with_proofing(mut self, proofing: Arc<dyn IdentityProofing>) -> Self {
         self.proofing = proofing;

@@ -392,6 +392,15 @@ impl Platform {
         }
     }
 
+    /// Remove QR requests, member and back-office sessions whose time ended before `before`
+    /// (Unix seconds); how many rows went.
+    pub async fn sweep(&self, before: i64) -> Result<u64, ApiError> {
+        let mut tx = self.db.begin().await?;
+        let n = tx.sweep_platform(before).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// The platform's registration with the authority.
     pub fn relying_party(&self) -> &RelyingParty {
         &self.rp
