@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use yizhao_gm::keystore::Password;
 
-use super::{CsrfForm, PageError, PageState, csrf_invalid, render};
+use super::{CsrfForm, PageError, PageState, bad_form, csrf_invalid, render};
 use crate::cookies::{cookie_value, set_cookie};
 use crate::error::ApiError;
 use crate::platform::backoffice::STAFF_COOKIE;
@@ -33,13 +33,6 @@ pub(super) fn routes() -> Router<PageState> {
 }
 
 type S = State<PageState>;
-
-fn bad_form(st: &PageState) -> PageError {
-    st.error(
-        ApiError::bad_request("request.invalid_form", "表单内容无法解析，请刷新后重试。"),
-        "/backoffice",
-    )
-}
 
 /// The login form as posted.
 #[derive(Default, Deserialize)]
@@ -93,7 +86,7 @@ async fn login(
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let Ok(Form(f)) = form else {
-        return Err(bad_form(&st));
+        return Err(st.error(bad_form(), "/backoffice"));
     };
     let Some(sid) = session(&h).filter(|sid| st.platform.csrf_ok(LOGIN_SCOPE, sid, &f.csrf)) else {
         return Err(st.error(csrf_invalid(), "/backoffice/login"));
@@ -126,6 +119,12 @@ struct RegisterForm {
     kind: String,
     contact_name: String,
     contact_phone: String,
+}
+
+impl super::Posted for RegisterForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 /// One row of the members list.
@@ -216,12 +215,7 @@ async fn register(
     form: Result<Form<RegisterForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let token = staff_token(&h)?;
-    let Ok(Form(f)) = form else {
-        return Err(bad_form(&st));
-    };
-    if !st.platform.csrf_ok(STAFF_SCOPE, &token, &f.csrf) {
-        return Err(st.error(csrf_invalid(), "/backoffice"));
-    }
+    let f = st.posted(form, STAFF_SCOPE, &token, "/backoffice")?;
     let req = RegistrationRequest {
         kind: f.kind.clone(),
         contact_name: f.contact_name.clone(),
@@ -261,12 +255,7 @@ async fn logout(
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let token = staff_token(&h)?;
-    let Ok(Form(f)) = form else {
-        return Err(bad_form(&st));
-    };
-    if !st.platform.csrf_ok(STAFF_SCOPE, &token, &f.csrf) {
-        return Err(st.error(csrf_invalid(), "/backoffice"));
-    }
+    st.posted(form, STAFF_SCOPE, &token, "/backoffice")?;
     match st.platform.back_office_logout(&token).await {
         Ok(()) => {}
         Err(e) if e.code == "backoffice.not_logged_in" => {}

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use super::{CsrfForm, PageError, PageState, csrf_invalid, render};
+use super::{CsrfForm, PageError, PageState, render};
 use crate::cookies::set_cookie;
 use crate::error::ApiError;
 use crate::platform::members::{
@@ -58,22 +58,6 @@ fn token(h: &HeaderMap) -> Result<String, PageError> {
     member_token(h).ok_or(PageError::Redirect("/login"))
 }
 
-/// The form's anti-forgery token must be the session's; nothing else is looked at before.
-fn check_csrf(st: &PageState, token: &str, csrf: &str) -> Result<(), PageError> {
-    if st.platform.csrf_ok(CSRF_SCOPE, token, csrf) {
-        Ok(())
-    } else {
-        Err(st.error(csrf_invalid(), "/"))
-    }
-}
-
-fn bad_form(st: &PageState) -> PageError {
-    st.error(
-        ApiError::bad_request("request.invalid_form", "表单内容无法解析，请刷新后重试。"),
-        "/",
-    )
-}
-
 async fn home(State(st): S, h: HeaderMap) -> Result<Response, PageError> {
     let token = token(&h)?;
     let me = st
@@ -115,6 +99,12 @@ struct RegisterForm {
     kind: String,
     contact_name: String,
     contact_phone: String,
+}
+
+impl super::Posted for RegisterForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 /// The registration page, with what was entered and the error of the last try, if any.
@@ -170,10 +160,7 @@ async fn register(
     form: Result<Form<RegisterForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let token = token(&h)?;
-    let Ok(Form(f)) = form else {
-        return Err(bad_form(&st));
-    };
-    check_csrf(&st, &token, &f.csrf)?;
+    let f = st.posted(form, CSRF_SCOPE, &token, "/")?;
     let req = RegistrationRequest {
         kind: f.kind.clone(),
         contact_name: f.contact_name.clone(),
@@ -279,10 +266,7 @@ async fn credit_sync(
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let token = token(&h)?;
-    let Ok(Form(f)) = form else {
-        return Err(bad_form(&st));
-    };
-    check_csrf(&st, &token, &f.csrf)?;
+    st.posted(form, CSRF_SCOPE, &token, "/")?;
     let result = st
         .platform
         .credit_sync(&token)
@@ -302,10 +286,7 @@ async fn logout(
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let token = token(&h)?;
-    let Ok(Form(f)) = form else {
-        return Err(bad_form(&st));
-    };
-    check_csrf(&st, &token, &f.csrf)?;
+    st.posted(form, CSRF_SCOPE, &token, "/")?;
     match st.platform.logout_member(&token).await {
         Ok(()) => {}
         Err(e) if e.code == "member.not_logged_in" => {}

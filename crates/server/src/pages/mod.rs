@@ -138,6 +138,43 @@ pub fn csrf_invalid() -> ApiError {
     )
 }
 
+/// A form that cannot be read.
+pub(crate) fn bad_form() -> ApiError {
+    ApiError::bad_request("request.invalid_form", "表单内容无法解析，请刷新后重试。")
+}
+
+/// A posted form with its anti-forgery token.
+pub(crate) trait Posted {
+    /// The token the form carried.
+    fn csrf(&self) -> &str;
+}
+
+impl Posted for CsrfForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl PageState {
+    /// The posted form, once it parses and carries the anti-forgery token of `scope` and the
+    /// session `token`; otherwise an error page leading to `back`, and nothing is done.
+    pub(crate) fn posted<T: Posted>(
+        &self,
+        form: Result<axum::Form<T>, axum::extract::rejection::FormRejection>,
+        scope: &str,
+        token: &str,
+        back: &'static str,
+    ) -> Result<T, PageError> {
+        let Ok(axum::Form(f)) = form else {
+            return Err(self.error(bad_form(), back));
+        };
+        if !self.platform.csrf_ok(scope, token, f.csrf()) {
+            return Err(self.error(csrf_invalid(), back));
+        }
+        Ok(f)
+    }
+}
+
 /// A form that carries only its anti-forgery token.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
