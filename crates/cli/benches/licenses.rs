@@ -35,9 +35,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use yizhao_gm::{PrivateKey, SuiteId, system_rng};
-use yizhao_proto::authority::{
-    DownloadRequest, RealNameConfirm, RealNameRequest, StatusRequest, download_pop_message,
-};
+use yizhao_proto::authority::{DownloadRequest, StatusRequest, download_pop_message};
 use yizhao_wallet::Client;
 
 fn seconds() -> f64 {
@@ -134,40 +132,6 @@ struct Backend {
     keys: usize,
     keygen_secs: f64,
     clean_exit: bool,
-}
-
-/// Real-name verification of every legal representative of the demo registry; returns
-/// (token, uscc) per enterprise and the number of people.
-async fn verify_people(client: &Client) -> (Vec<(String, String)>, usize) {
-    let mut tokens = std::collections::HashMap::new();
-    let mut pairs = Vec::new();
-    for e in yizhao_domain::registry::demo_registry() {
-        let p = &e.legal_representative;
-        let id = p.id_number.as_str().to_owned();
-        if !tokens.contains_key(&id) {
-            let started = client
-                .realname(&RealNameRequest {
-                    name: p.name.clone(),
-                    id_number: id.clone(),
-                    phone: p.phone.as_str().into(),
-                })
-                .await
-                .expect("realname");
-            let outbox = client.outbox(p.phone.as_str()).await.expect("outbox");
-            let code = outbox.first().expect("a code in the outbox").code.clone();
-            let verified = client
-                .realname_confirm(&RealNameConfirm {
-                    session: started.session,
-                    code,
-                })
-                .await
-                .expect("realname confirm");
-            tokens.insert(id.clone(), verified.token);
-        }
-        pairs.push((tokens[&id].clone(), e.uscc.as_str().to_owned()));
-    }
-    let people = tokens.len();
-    (pairs, people)
 }
 
 /// `n` download requests with fresh device keys and their proofs, made on every core.

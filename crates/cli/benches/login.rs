@@ -41,9 +41,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use yizhao_gm::{PrivateKey, SuiteId, system_rng};
-use yizhao_proto::authority::{
-    DownloadRequest, DownloadedLicense, RealNameConfirm, RealNameRequest, download_pop_message,
-};
+use yizhao_proto::authority::{DownloadRequest, DownloadedLicense, download_pop_message};
 use yizhao_proto::qr::{
     QrAnswer, QrConfirm, QrCreated, QrRequestBody, QrStatus, parse_qr_link, qr_answer_message,
 };
@@ -163,34 +161,11 @@ async fn login(
 /// enterprise with a fresh device key.
 async fn licenses(client: &Client) -> Vec<License> {
     let declaration = client.declaration().await.expect("declaration").version;
-    let mut tokens = std::collections::HashMap::new();
+    let (pairs, _) = verify_people(client).await;
     let mut rng = system_rng();
     let mut out = Vec::new();
-    for e in yizhao_domain::registry::demo_registry() {
-        let p = &e.legal_representative;
-        let id = p.id_number.as_str().to_owned();
-        if !tokens.contains_key(&id) {
-            let started = client
-                .realname(&RealNameRequest {
-                    name: p.name.clone(),
-                    id_number: id.clone(),
-                    phone: p.phone.as_str().into(),
-                })
-                .await
-                .expect("realname");
-            let outbox = client.outbox(p.phone.as_str()).await.expect("outbox");
-            let code = outbox.first().expect("a code in the outbox").code.clone();
-            let verified = client
-                .realname_confirm(&RealNameConfirm {
-                    session: started.session,
-                    code,
-                })
-                .await
-                .expect("realname confirm");
-            tokens.insert(id.clone(), verified.token);
-        }
-        let token = &tokens[&id];
-        let uscc = e.uscc.as_str().to_owned();
+    for (token, uscc) in pairs {
+        let token = &token;
         let key = PrivateKey::generate(SuiteId::Gm, &mut rng);
         let spki = key.public_key().to_spki_der().unwrap();
         let pop = key

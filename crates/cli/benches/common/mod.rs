@@ -234,3 +234,37 @@ pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     sorted[i.clamp(1, sorted.len()) - 1].as_secs_f64() * 1e3
 }
+
+/// Real-name verification of every legal representative of the demo registry; returns
+/// (token, uscc) per enterprise and the number of people.
+pub async fn verify_people(client: &yizhao_wallet::Client) -> (Vec<(String, String)>, usize) {
+    let mut tokens = std::collections::HashMap::new();
+    let mut pairs = Vec::new();
+    for e in yizhao_domain::registry::demo_registry() {
+        let p = &e.legal_representative;
+        let id = p.id_number.as_str().to_owned();
+        if !tokens.contains_key(&id) {
+            let started = client
+                .realname(&yizhao_proto::authority::RealNameRequest {
+                    name: p.name.clone(),
+                    id_number: id.clone(),
+                    phone: p.phone.as_str().into(),
+                })
+                .await
+                .expect("realname");
+            let outbox = client.outbox(p.phone.as_str()).await.expect("outbox");
+            let code = outbox.first().expect("a code in the outbox").code.clone();
+            let verified = client
+                .realname_confirm(&yizhao_proto::authority::RealNameConfirm {
+                    session: started.session,
+                    code,
+                })
+                .await
+                .expect("realname confirm");
+            tokens.insert(id.clone(), verified.token);
+        }
+        pairs.push((tokens[&id].clone(), e.uscc.as_str().to_owned()));
+    }
+    let people = tokens.len();
+    (pairs, people)
+}
