@@ -59,6 +59,27 @@ pub struct TestApp {
     pub rng: Arc<TestRandom>,
 }
 
+async fn start_platform(
+    authority: &Arc<Authority>,
+    clock: &Arc<ManualClock>,
+    rng: &Arc<TestRandom>,
+    config: PlatformConfig,
+) -> Arc<Platform> {
+    Arc::new(
+        Platform::start(
+            authority.db().clone(),
+            clock.clone(),
+            rng.clone(),
+            authority.clone(),
+            &Password::new("test-key-password"),
+            KdfParams::INSECURE_FAST,
+            config,
+        )
+        .await
+        .unwrap(),
+    )
+}
+
 impl TestApp {
     pub async fn new(db: Database) -> Self {
         Self::with_config(db, AuthorityConfig::default()).await
@@ -94,19 +115,7 @@ impl TestApp {
             .map(yizhao_server::authority::registry_row)
             .collect();
         authority.import_registry(&rows, "test").await.unwrap();
-        let platform = Arc::new(
-            Platform::start(
-                db,
-                clock.clone(),
-                rng.clone(),
-                authority.clone(),
-                &Password::new("test-key-password"),
-                KdfParams::INSECURE_FAST,
-                PlatformConfig::default(),
-            )
-            .await
-            .unwrap(),
-        );
+        let platform = start_platform(&authority, &clock, &rng, PlatformConfig::default()).await;
         let router = router(&Services {
             authority: authority.clone(),
             platform: platform.clone(),
@@ -118,6 +127,15 @@ impl TestApp {
             clock,
             rng,
         }
+    }
+
+    /// The platform restarted with other settings (same database, keys, clock and randomness).
+    pub async fn with_platform_config(&mut self, config: PlatformConfig) {
+        self.platform = start_platform(&self.authority, &self.clock, &self.rng, config).await;
+        self.router = router(&Services {
+            authority: self.authority.clone(),
+            platform: self.platform.clone(),
+        });
     }
 
     pub fn clock_now(&self) -> i64 {

@@ -195,31 +195,13 @@ async fn register_after_login_then_sync_and_logout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_short_code_the_poll_that_sees_completion_logs_in() {
-    use std::sync::Arc;
-    use yizhao_gm::keystore::{KdfParams, Password};
-    use yizhao_server::platform::{Platform, PlatformConfig};
+    use yizhao_server::platform::PlatformConfig;
 
     on_both(|t| async move {
         let mut app = TestApp::new(t.db).await;
         let mut config = PlatformConfig::default();
         config.qr.confirm_short_code = false;
-        app.platform = Arc::new(
-            Platform::start(
-                app.authority.db().clone(),
-                app.clock.clone(),
-                app.rng.clone(),
-                app.authority.clone(),
-                &Password::new("test-key-password"),
-                KdfParams::INSECURE_FAST,
-                config,
-            )
-            .await
-            .unwrap(),
-        );
-        app.router = yizhao_server::router(&yizhao_server::Services {
-            authority: app.authority.clone(),
-            platform: app.platform.clone(),
-        });
+        app.with_platform_config(config).await;
         let zw = legal_rep(&app).await;
         let mut pc = Browser { cookie: None };
         let qr = pc.new_login(&app).await;

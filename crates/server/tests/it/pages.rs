@@ -358,28 +358,14 @@ async fn refused_answer_message_reaches_the_pc() {
         bad.licenses.push((zw.licenses[0].0.clone(), other_key));
         let (s, v) = crate::qr::scan(&app, &bad, 0, &qr.id).await;
         assert_ne!(s, StatusCode::OK, "{v}");
-        let (_, st) = pc
-            .call(
-                &app,
-                Method::GET,
-                &format!("/platform/api/v1/qr/{}", qr.id),
-                None,
-            )
-            .await;
+        let (_, st) = pc.qr_state(&app, &qr.id).await;
         assert_eq!(st["error"]["code"], v["error"]["code"]);
         assert_eq!(st["error"]["message"], v["error"]["message"]);
         assert!(!st["error"]["message"].as_str().unwrap().is_empty());
         // The right answer then clears it.
         let (s, v) = crate::qr::scan(&app, &zw, 0, &qr.id).await;
         assert_eq!(s, StatusCode::OK, "{v}");
-        let (_, st) = pc
-            .call(
-                &app,
-                Method::GET,
-                &format!("/platform/api/v1/qr/{}", qr.id),
-                None,
-            )
-            .await;
+        let (_, st) = pc.qr_state(&app, &qr.id).await;
         assert_eq!(st["state"], "answered");
         assert!(st["error"].is_null(), "{st}");
     })
@@ -648,9 +634,7 @@ fn bo_form(uscc: &str, kind: &str, csrf: Option<&str>) -> Vec<(String, String)> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cookies_are_secure_behind_https() {
-    use std::sync::Arc;
-    use yizhao_gm::keystore::KdfParams;
-    use yizhao_server::platform::{Platform, PlatformConfig};
+    use yizhao_server::platform::PlatformConfig;
 
     on_both(|t| async move {
         let mut app = TestApp::new(t.db).await;
@@ -663,23 +647,7 @@ async fn cookies_are_secure_behind_https() {
             public_url: Some("HTTPS://bid.example.cn".into()),
             ..PlatformConfig::default()
         };
-        app.platform = Arc::new(
-            Platform::start(
-                app.authority.db().clone(),
-                app.clock.clone(),
-                app.rng.clone(),
-                app.authority.clone(),
-                &Password::new("test-key-password"),
-                KdfParams::INSECURE_FAST,
-                config,
-            )
-            .await
-            .unwrap(),
-        );
-        app.router = yizhao_server::router(&yizhao_server::Services {
-            authority: app.authority.clone(),
-            platform: app.platform.clone(),
-        });
+        app.with_platform_config(config).await;
         let mut b = Browser { cookie: None };
         let (_, h, _) = b.send(&app, Method::GET, "/backoffice/login", None).await;
         assert!(h["set-cookie"].to_str().unwrap().ends_with("; Secure"));

@@ -109,6 +109,13 @@ impl Browser {
 }
 
 impl Browser {
+    /// `GET /platform/api/v1/qr/{id}` in this browser: the request's state, as the PC page
+    /// polls it.
+    pub(crate) async fn qr_state(&mut self, app: &TestApp, id: &str) -> (StatusCode, Value) {
+        self.call(app, Method::GET, &format!("/platform/api/v1/qr/{id}"), None)
+            .await
+    }
+
     fn request(&self, path: &str) -> Request<Body> {
         let mut req = Request::builder().uri(path);
         if let Some(c) = &self.cookie {
@@ -180,14 +187,7 @@ async fn login_by_scanning_with_the_short_code() {
         assert_eq!(s, StatusCode::OK, "{v}");
         let phone_code = v["short_code"].as_str().unwrap().to_owned();
         assert_eq!(phone_code.len(), 6);
-        let (_, v) = pc
-            .call(
-                &app,
-                Method::GET,
-                &format!("/platform/api/v1/qr/{}", qr.id),
-                None,
-            )
-            .await;
+        let (_, v) = pc.qr_state(&app, &qr.id).await;
         assert_eq!(
             (v["state"].as_str(), v["short_code"].as_str()),
             (Some("answered"), Some(phone_code.as_str()))
@@ -229,14 +229,7 @@ async fn refusals_change_nothing() {
         let qr = pc.new_login(&app).await;
         let mut other = Browser { cookie: None };
         let _ = other.new_login(&app).await;
-        let (s, v) = other
-            .call(
-                &app,
-                Method::GET,
-                &format!("/platform/api/v1/qr/{}", qr.id),
-                None,
-            )
-            .await;
+        let (s, v) = other.qr_state(&app, &qr.id).await;
         assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "qr.wrong_session"));
         // Tampered answer: signed over another body.
         let signed: SignedQrRequest = app
@@ -317,14 +310,7 @@ async fn refusals_change_nothing() {
             (StatusCode::CONFLICT, "qr.untrusted_certificate")
         );
         // The PC page can say why, and the request is still pending and answerable.
-        let (_, v) = pc
-            .call(
-                &app,
-                Method::GET,
-                &format!("/platform/api/v1/qr/{}", qr.id),
-                None,
-            )
-            .await;
+        let (_, v) = pc.qr_state(&app, &qr.id).await;
         assert_eq!(
             (v["state"].as_str(), v["error"]["code"].as_str()),
             (Some("pending"), Some("qr.untrusted_certificate"))
