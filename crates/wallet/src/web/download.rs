@@ -136,6 +136,9 @@ pub(super) async fn locality(State(app): State<App>) -> Response {
 pub(super) struct LocalityQuery {
     #[serde(default)]
     locality: String,
+    /// A locality code typed in, for one the list does not hold; it wins over the list.
+    #[serde(default)]
+    locality_code: String,
 }
 
 /// A license record as the list shows it.
@@ -173,7 +176,10 @@ fn locality_name(code: &str) -> &str {
 
 /// `GET /download/licenses?locality=…`: 可下载执照记录 and 已下载执照记录.
 pub(super) async fn licenses(State(app): State<App>, Query(q): Query<LocalityQuery>) -> Response {
-    let locality = q.locality.trim();
+    let locality = match q.locality_code.trim() {
+        "" => q.locality.trim(),
+        typed => typed,
+    };
     match app.wallet.list_licenses(locality).await {
         Ok(list) => {
             let ctx = context! {

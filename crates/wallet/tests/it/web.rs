@@ -203,6 +203,16 @@ impl Web {
         assert!(p.url.ends_with("/download/locality"), "{}", p.url);
         assert!(p.has("id=\"locality\""));
         assert!(p.has("id=\"locality-submit\""));
+        assert!(p.has("id=\"locality-code\""));
+        // A typed code, for a locality the list does not hold, wins over the list.
+        let typed = self
+            .get("/download/licenses?locality=110101&locality_code=420500")
+            .await;
+        assert!(
+            typed.has(&format!("data-uscc=\"{USCC}\"")),
+            "{}",
+            typed.html
+        );
         let p = self.get("/download/licenses?locality=420500").await;
         assert!(p.has("可下载执照记录"));
         assert!(p.has("已下载执照记录"));
