@@ -211,6 +211,18 @@ async fn register_home_credit_and_logout_through_the_pages() {
         with_other.push(("csrf", &other_csrf));
         let p = post(&app, &mut pc, "/register", &with_other).await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
+        // A body that is no form at all: a clear error page, nothing registered either.
+        let (status, h, body) = pc
+            .send(
+                &app,
+                Method::POST,
+                "/register",
+                Some(("application/json", "{\"kind\":\"bidder\"}".into())),
+            )
+            .await;
+        let p = page(status, &h, body);
+        assert_eq!(p.status, StatusCode::BAD_REQUEST);
+        assert_eq!(p.text("error-code"), "request.invalid_form");
         assert!(
             app.authority
                 .db()
