@@ -5,8 +5,9 @@
 //! record; [`Database::verify_audit`] finds the first break. Removing records from the end does
 //! not break the chain: that needs the last hash kept somewhere else.
 
-use crate::db::{Backend, Database, Transaction, TxInner};
+use crate::db::{Database, Transaction, TxInner};
 use crate::error::{Result, StoreError};
+use crate::sql;
 
 /// The `prev_hash` of the first record: 64 zeros.
 pub const GENESIS_PREV_HASH: &str =
@@ -140,7 +141,7 @@ impl Database {
         tx: &mut Transaction,
         entry: AuditEntry,
     ) -> Result<AuditRecord> {
-        if matches!(tx.inner, TxInner::SqliteOne(_) | TxInner::PostgresOne(_)) {
+        if !tx.inner.is_transaction() {
             return Err(StoreError::NeedsTransaction("an audit append"));
         }
         let tail_sql = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
@@ -149,20 +150,16 @@ impl Database {
             .pending_audit_tail
             .take()
             .or_else(|| tx.writer.as_mut().and_then(|w| w.audit_tail.take()));
-        let tail: Option<(i64, String)> = match (&mut tx.inner, known) {
-            (_, Some((seq, hash))) => Some((seq_to_db(seq)?, hash)),
-            (TxInner::Sqlite(tx), None) => {
-                sqlx::query_as(tail_sql).fetch_optional(&mut **tx).await?
-            }
-            (TxInner::SqliteOne(_) | TxInner::PostgresOne(_), None) => {
-                return Err(StoreError::NeedsTransaction("an audit append"));
-            }
-            (TxInner::Postgres(tx), None) => {
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(APPEND_LOCK_KEY)
-                    .execute(&mut **tx)
-                    .await?;
-                sqlx::query_as(tail_sql).fetch_optional(&mut **tx).await?
+        let tail: Option<(i64, String)> = match known {
+            Some((seq, hash)) => Some((seq_to_db(seq)?, hash)),
+            None => {
+                if matches!(tx.inner, TxInner::Postgres(_)) {
+                    sql::query("SELECT pg_advisory_xact_lock($1)")
+                        .bind(APPEND_LOCK_KEY)
+                        .execute(tx)
+                        .await?;
+                }
+                sql::query_as(tail_sql).fetch_optional(tx).await?
             }
         };
         let (seq, prev_hash) = match tail {
@@ -179,31 +176,18 @@ impl Database {
 
         let insert_sql = "INSERT INTO audit_log (seq, at, actor, action, entity, detail, prev_hash, hash) \
                           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-        let db_seq = seq_to_db(record.seq)?;
         let e = &record.entry;
-        macro_rules! insert {
-            ($conn:expr) => {
-                sqlx::query(insert_sql)
-                    .bind(db_seq)
-                    .bind(e.at)
-                    .bind(&e.actor)
-                    .bind(&e.action)
-                    .bind(&e.entity)
-                    .bind(&e.detail)
-                    .bind(&record.prev_hash)
-                    .bind(&record.hash)
-                    .execute($conn)
-                    .await
-                    .map(drop)?
-            };
-        }
-        match &mut tx.inner {
-            TxInner::Sqlite(tx) => insert!(&mut **tx),
-            TxInner::Postgres(tx) => insert!(&mut **tx),
-            TxInner::SqliteOne(_) | TxInner::PostgresOne(_) => {
-                return Err(StoreError::NeedsTransaction("an audit append"));
-            }
-        }
+        sql::query(insert_sql)
+            .bind(seq_to_db(record.seq)?)
+            .bind(e.at)
+            .bind(&e.actor)
+            .bind(&e.action)
+            .bind(&e.entity)
+            .bind(&e.detail)
+            .bind(&record.prev_hash)
+            .bind(&record.hash)
+            .execute(tx)
+            .await?;
         tx.pending_audit_tail = Some((record.seq, record.hash.clone()));
         Ok(record)
     }
@@ -215,16 +199,11 @@ impl Database {
         let mut prev_hash = GENESIS_PREV_HASH.to_owned();
         let mut after: i64 = 0;
         loop {
-            let rows: Vec<Row> = match self.backend() {
-                Backend::Sqlite(pool) => {
-                    let q = sqlx::query_as(&page_sql).bind(after).bind(VERIFY_PAGE);
-                    q.fetch_all(pool).await?
-                }
-                Backend::Postgres(pool) => {
-                    let q = sqlx::query_as(&page_sql).bind(after).bind(VERIFY_PAGE);
-                    q.fetch_all(pool).await?
-                }
-            };
+            let rows: Vec<Row> = sql::query_as(&page_sql)
+                .bind(after)
+                .bind(VERIFY_PAGE)
+                .fetch_all(&mut self.read().await?)
+                .await?;
             let Some(last) = rows.last() else {
                 return Ok(AuditVerdict::Intact {
                     records: expected_seq - 1,
@@ -252,12 +231,11 @@ impl Database {
 
     /// The last `n` audit records, oldest first.
     pub async fn audit_tail(&self, n: u32) -> Result<Vec<AuditRecord>> {
-        let sql = format!("{SELECT_COLUMNS} ORDER BY seq DESC LIMIT $1");
-        let limit = i64::from(n);
-        let mut rows: Vec<Row> = match self.backend() {
-            Backend::Sqlite(pool) => sqlx::query_as(&sql).bind(limit).fetch_all(pool).await?,
-            Backend::Postgres(pool) => sqlx::query_as(&sql).bind(limit).fetch_all(pool).await?,
-        };
+        let tail_sql = format!("{SELECT_COLUMNS} ORDER BY seq DESC LIMIT $1");
+        let mut rows: Vec<Row> = sql::query_as(&tail_sql)
+            .bind(i64::from(n))
+            .fetch_all(&mut self.read().await?)
+            .await?;
         rows.reverse();
         rows.into_iter().map(record_from_row).collect()
     }

@@ -2,11 +2,12 @@
 //! challenges and the authority's own sealed keys. Plain reads and writes; the rules live in
 //! `yizhao-domain` and the use cases in the server.
 
-use crate::db::{Database, Transaction, TxInner, on};
+use crate::db::{Database, Transaction};
 use crate::error::Result;
+use crate::sql;
 
 /// One enterprise of the registry (the authority's source data).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnterpriseRow {
     /// 统一社会信用代码.
     pub uscc: String,
@@ -36,8 +37,24 @@ pub struct EnterpriseRow {
     pub locality: String,
 }
 
+sql::from_row!(EnterpriseRow {
+    uscc,
+    name,
+    kind,
+    lr_name,
+    lr_id_number,
+    lr_phone,
+    registered_capital,
+    established,
+    business_term,
+    domicile,
+    business_scope,
+    registration_authority,
+    locality
+});
+
 /// An admin appointment or an agent authorization.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantRow {
     /// Id.
     pub id: String,
@@ -67,8 +84,24 @@ pub struct GrantRow {
     pub revoked_by: Option<String>,
 }
 
+sql::from_row!(GrantRow {
+    id,
+    uscc,
+    role,
+    name,
+    id_number,
+    phone,
+    scope,
+    period_start,
+    period_end,
+    granted_by,
+    granted_at,
+    revoked_at,
+    revoked_by
+});
+
 /// A real-name verification session.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RealNameRow {
     /// Session id.
     pub id: String,
@@ -92,8 +125,21 @@ pub struct RealNameRow {
     pub token_expires_at: Option<i64>,
 }
 
+sql::from_row!(RealNameRow {
+    id,
+    name,
+    id_number,
+    phone,
+    code_hash,
+    attempts,
+    created_at,
+    expires_at,
+    token_hash,
+    token_expires_at
+});
+
 /// A downloaded license copy.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LicenseRow {
     /// Certificate serial (hex).
     pub serial: String,
@@ -115,8 +161,20 @@ pub struct LicenseRow {
     pub revoked_at: Option<i64>,
 }
 
+sql::from_row!(LicenseRow {
+    serial,
+    uscc,
+    id_number,
+    role,
+    grant_id,
+    device_key,
+    certificate,
+    issued_at,
+    revoked_at
+});
+
 /// A message of the built-in identity-proofing outbox.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxRow {
     /// Phone.
     pub phone: String,
@@ -128,8 +186,15 @@ pub struct OutboxRow {
     pub at: i64,
 }
 
+sql::from_row!(OutboxRow {
+    phone,
+    text,
+    code,
+    at
+});
+
 /// A relying party registered with the authority.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelyingPartyRow {
     /// Id.
     pub id: String,
@@ -146,6 +211,16 @@ pub struct RelyingPartyRow {
     /// When revoked.
     pub revoked_at: Option<i64>,
 }
+
+sql::from_row!(RelyingPartyRow {
+    id,
+    name,
+    matters,
+    public_key,
+    certificate,
+    registered_at,
+    revoked_at
+});
 
 const RP_COLS: &str = "id, name, matters, public_key, certificate, registered_at, revoked_at";
 
@@ -179,25 +254,37 @@ impl Transaction {
              registered_capital=$7, established=$8, business_term=$9, domicile=$10, business_scope=$11, \
              registration_authority=$12, locality=$13"
         );
-        on!(self, c => sqlx::query(&sql)
-            .bind(&e.uscc).bind(&e.name).bind(&e.kind).bind(&e.lr_name).bind(&e.lr_id_number)
-            .bind(&e.lr_phone).bind(&e.registered_capital).bind(&e.established).bind(&e.business_term)
-            .bind(&e.domicile).bind(&e.business_scope).bind(&e.registration_authority).bind(&e.locality)
-            .execute(c).await.map(drop)?);
+        sql::query(&sql)
+            .bind(&e.uscc)
+            .bind(&e.name)
+            .bind(&e.kind)
+            .bind(&e.lr_name)
+            .bind(&e.lr_id_number)
+            .bind(&e.lr_phone)
+            .bind(&e.registered_capital)
+            .bind(&e.established)
+            .bind(&e.business_term)
+            .bind(&e.domicile)
+            .bind(&e.business_scope)
+            .bind(&e.registration_authority)
+            .bind(&e.locality)
+            .execute(self)
+            .await
+            .map(drop)?;
         Ok(())
     }
 
     /// A registry entry.
     pub async fn enterprise(&mut self, uscc: &str) -> Result<Option<EnterpriseRow>> {
         let sql = format!("SELECT {ENTERPRISE_COLS} FROM enterprises WHERE uscc = $1");
-        Ok(on!(self, c => sqlx::query_as(&sql).bind(uscc).fetch_optional(c).await?))
+        sql::query_as(&sql).bind(uscc).fetch_optional(self).await
     }
 
     /// Entries of a locality, by name.
     pub async fn enterprises_in_locality(&mut self, locality: &str) -> Result<Vec<EnterpriseRow>> {
         let sql =
             format!("SELECT {ENTERPRISE_COLS} FROM enterprises WHERE locality = $1 ORDER BY name");
-        Ok(on!(self, c => sqlx::query_as(&sql).bind(locality).fetch_all(c).await?))
+        sql::query_as(&sql).bind(locality).fetch_all(self).await
     }
 
     /// Entries whose legal representative has this ID number.
@@ -208,13 +295,14 @@ impl Transaction {
         let sql = format!(
             "SELECT {ENTERPRISE_COLS} FROM enterprises WHERE lr_id_number = $1 ORDER BY name"
         );
-        Ok(on!(self, c => sqlx::query_as(&sql).bind(id_number).fetch_all(c).await?))
+        sql::query_as(&sql).bind(id_number).fetch_all(self).await
     }
 
     /// Number of registry entries.
     pub async fn enterprise_count(&mut self) -> Result<i64> {
-        let (n,): (i64,) =
-            on!(self, c => sqlx::query_as("SELECT COUNT(*) FROM enterprises").fetch_one(c).await?);
+        let (n,): (i64,) = sql::query_as("SELECT COUNT(*) FROM enterprises")
+            .fetch_one(self)
+            .await?;
         Ok(n)
     }
 
@@ -223,18 +311,30 @@ impl Transaction {
         let sql = format!(
             "INSERT INTO grants ({GRANT_COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
         );
-        on!(self, c => sqlx::query(&sql)
-            .bind(&g.id).bind(&g.uscc).bind(&g.role).bind(&g.name).bind(&g.id_number).bind(&g.phone)
-            .bind(&g.scope).bind(g.period_start).bind(g.period_end).bind(&g.granted_by).bind(g.granted_at)
-            .bind(g.revoked_at).bind(&g.revoked_by)
-            .execute(c).await.map(drop)?);
+        sql::query(&sql)
+            .bind(&g.id)
+            .bind(&g.uscc)
+            .bind(&g.role)
+            .bind(&g.name)
+            .bind(&g.id_number)
+            .bind(&g.phone)
+            .bind(&g.scope)
+            .bind(g.period_start)
+            .bind(g.period_end)
+            .bind(&g.granted_by)
+            .bind(g.granted_at)
+            .bind(g.revoked_at)
+            .bind(&g.revoked_by)
+            .execute(self)
+            .await
+            .map(drop)?;
         Ok(())
     }
 
     /// A grant by id.
     pub async fn grant(&mut self, id: &str) -> Result<Option<GrantRow>> {
         let sql = format!("SELECT {GRANT_COLS} FROM grants WHERE id = $1");
-        Ok(on!(self, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await?))
+        sql::query_as(&sql).bind(id).fetch_optional(self).await
     }
 
     /// Grants of an entity in a role that are not revoked, oldest first.
@@ -242,7 +342,11 @@ impl Transaction {
         let sql = format!(
             "SELECT {GRANT_COLS} FROM grants WHERE uscc = $1 AND role = $2 AND revoked_at IS NULL ORDER BY granted_at, id"
         );
-        Ok(on!(self, c => sqlx::query_as(&sql).bind(uscc).bind(role).fetch_all(c).await?))
+        sql::query_as(&sql)
+            .bind(uscc)
+            .bind(role)
+            .fetch_all(self)
+            .await
     }
 
     /// Grants held by a person (any entity) that are not revoked.
@@ -250,13 +354,19 @@ impl Transaction {
         let sql = format!(
             "SELECT {GRANT_COLS} FROM grants WHERE id_number = $1 AND revoked_at IS NULL ORDER BY granted_at, id"
         );
-        Ok(on!(self, c => sqlx::query_as(&sql).bind(id_number).fetch_all(c).await?))
+        sql::query_as(&sql).bind(id_number).fetch_all(self).await
     }
 
     /// Revoke a grant (and so every copy downloaded under it); false if already revoked.
     pub async fn revoke_grant(&mut self, id: &str, at: i64, by: &str) -> Result<bool> {
         let sql = "UPDATE grants SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL";
-        let n = on!(self, c => sqlx::query(sql).bind(at).bind(by).bind(id).execute(c).await?.rows_affected());
+        let n = sql::query(sql)
+            .bind(at)
+            .bind(by)
+            .bind(id)
+            .execute(self)
+            .await?
+            .rows_affected();
         Ok(n == 1)
     }
 
@@ -264,28 +374,45 @@ impl Transaction {
     pub async fn insert_realname(&mut self, r: &RealNameRow) -> Result<()> {
         let sql = "INSERT INTO realname_sessions (id, name, id_number, phone, code_hash, attempts, created_at, expires_at, token_hash, token_expires_at) \
                    VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)";
-        on!(self, c => sqlx::query(sql)
-            .bind(&r.id).bind(&r.name).bind(&r.id_number).bind(&r.phone).bind(&r.code_hash)
-            .bind(r.attempts).bind(r.created_at).bind(r.expires_at).bind(&r.token_hash).bind(r.token_expires_at)
-            .execute(c).await.map(drop)?);
+        sql::query(sql)
+            .bind(&r.id)
+            .bind(&r.name)
+            .bind(&r.id_number)
+            .bind(&r.phone)
+            .bind(&r.code_hash)
+            .bind(r.attempts)
+            .bind(r.created_at)
+            .bind(r.expires_at)
+            .bind(&r.token_hash)
+            .bind(r.token_expires_at)
+            .execute(self)
+            .await
+            .map(drop)?;
         Ok(())
     }
 
     /// A real-name session by id.
     pub async fn realname(&mut self, id: &str) -> Result<Option<RealNameRow>> {
         let sql = "SELECT id, name, id_number, phone, code_hash, attempts, created_at, expires_at, token_hash, token_expires_at FROM realname_sessions WHERE id = $1";
-        Ok(on!(self, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await?))
+        sql::query_as(sql).bind(id).fetch_optional(self).await
     }
 
     /// A verified real-name session by the hash of its token.
     pub async fn realname_by_token(&mut self, token_hash: &str) -> Result<Option<RealNameRow>> {
         let sql = "SELECT id, name, id_number, phone, code_hash, attempts, created_at, expires_at, token_hash, token_expires_at FROM realname_sessions WHERE token_hash = $1";
-        Ok(on!(self, c => sqlx::query_as(sql).bind(token_hash).fetch_optional(c).await?))
+        sql::query_as(sql)
+            .bind(token_hash)
+            .fetch_optional(self)
+            .await
     }
 
     /// Count one more wrong code.
     pub async fn realname_failed_attempt(&mut self, id: &str) -> Result<()> {
-        on!(self, c => sqlx::query("UPDATE realname_sessions SET attempts = attempts + 1 WHERE id = $1").bind(id).execute(c).await.map(drop)?);
+        sql::query("UPDATE realname_sessions SET attempts = attempts + 1 WHERE id = $1")
+            .bind(id)
+            .execute(self)
+            .await
+            .map(drop)?;
         Ok(())
     }
 
@@ -297,38 +424,60 @@ impl Transaction {
         token_expires_at: i64,
     ) -> Result<bool> {
         let sql = "UPDATE realname_sessions SET token_hash = $1, token_expires_at = $2 WHERE id = $3 AND token_hash IS NULL";
-        let n = on!(self, c => sqlx::query(sql).bind(token_hash).bind(token_expires_at).bind(id).execute(c).await?.rows_affected());
+        let n = sql::query(sql)
+            .bind(token_hash)
+            .bind(token_expires_at)
+            .bind(id)
+            .execute(self)
+            .await?
+            .rows_affected();
         Ok(n == 1)
     }
 
     /// Deliver a message to the built-in outbox.
     pub async fn insert_outbox(&mut self, m: &OutboxRow) -> Result<()> {
         let sql = "INSERT INTO outbox (phone, text, code, at) VALUES ($1,$2,$3,$4)";
-        on!(self, c => sqlx::query(sql).bind(&m.phone).bind(&m.text).bind(&m.code).bind(m.at).execute(c).await.map(drop)?);
+        sql::query(sql)
+            .bind(&m.phone)
+            .bind(&m.text)
+            .bind(&m.code)
+            .bind(m.at)
+            .execute(self)
+            .await
+            .map(drop)?;
         Ok(())
     }
 
     /// The outbox of a phone, newest first.
     pub async fn outbox(&mut self, phone: &str) -> Result<Vec<OutboxRow>> {
         let sql = "SELECT phone, text, code, at FROM outbox WHERE phone = $1 ORDER BY id DESC";
-        Ok(on!(self, c => sqlx::query_as(sql).bind(phone).fetch_all(c).await?))
+        sql::query_as(sql).bind(phone).fetch_all(self).await
     }
 
     /// Store a downloaded license.
     pub async fn insert_license(&mut self, l: &LicenseRow) -> Result<()> {
         let sql =
             format!("INSERT INTO licenses ({LICENSE_COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)");
-        on!(self, c => sqlx::query(&sql)
-            .bind(&l.serial).bind(&l.uscc).bind(&l.id_number).bind(&l.role).bind(&l.grant_id)
-            .bind(&l.device_key).bind(&l.certificate).bind(l.issued_at).bind(l.revoked_at)
-            .execute(c).await.map(drop)?);
+        sql::query(&sql)
+            .bind(&l.serial)
+            .bind(&l.uscc)
+            .bind(&l.id_number)
+            .bind(&l.role)
+            .bind(&l.grant_id)
+            .bind(&l.device_key)
+            .bind(&l.certificate)
+            .bind(l.issued_at)
+            .bind(l.revoked_at)
+            .execute(self)
+            .await
+            .map(drop)?;
         Ok(())
     }
 
     /// A license by serial.
     pub async fn license(&mut self, serial: &str) -> Result<Option<LicenseRow>> {
         let sql = format!("SELECT {LICENSE_COLS} FROM licenses WHERE serial = $1");
-        Ok(on!(self, c => sqlx::query_as(&sql).bind(serial).fetch_optional(c).await?))
+        sql::query_as(&sql).bind(serial).fetch_optional(self).await
     }
 
     /// Licenses a person downloaded, newest first.
@@ -336,12 +485,17 @@ impl Transaction {
         let sql = format!(
             "SELECT {LICENSE_COLS} FROM licenses WHERE id_number = $1 ORDER BY issued_at DESC, serial"
         );
-        Ok(on!(self, c => sqlx::query_as(&sql).bind(id_number).fetch_all(c).await?))
+        sql::query_as(&sql).bind(id_number).fetch_all(self).await
     }
 
     /// How many unrevoked copies were downloaded under a grant.
     pub async fn downloads_of_grant(&mut self, grant_id: &str) -> Result<i64> {
-        let (n,): (i64,) = on!(self, c => sqlx::query_as("SELECT COUNT(*) FROM licenses WHERE grant_id = $1 AND revoked_at IS NULL").bind(grant_id).fetch_one(c).await?);
+        let (n,): (i64,) = sql::query_as(
+            "SELECT COUNT(*) FROM licenses WHERE grant_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(grant_id)
+        .fetch_one(self)
+        .await?;
         Ok(n)
     }
 
@@ -349,51 +503,68 @@ impl Transaction {
     pub async fn entity_has_first_download(&mut self, uscc: &str) -> Result<bool> {
         let sql =
             "SELECT 1 FROM licenses WHERE uscc = $1 AND role = 'legal_representative' LIMIT 1";
-        let found: Option<(i32,)> =
-            on!(self, c => sqlx::query_as(sql).bind(uscc).fetch_optional(c).await?);
+        let found: Option<(i32,)> = sql::query_as(sql).bind(uscc).fetch_optional(self).await?;
         Ok(found.is_some())
     }
 
     /// Store a fresh challenge.
     pub async fn insert_challenge(&mut self, challenge: &str, expires_at: i64) -> Result<()> {
-        on!(self, c => sqlx::query("INSERT INTO challenges (challenge, expires_at) VALUES ($1, $2)").bind(challenge).bind(expires_at).execute(c).await.map(drop)?);
+        sql::query("INSERT INTO challenges (challenge, expires_at) VALUES ($1, $2)")
+            .bind(challenge)
+            .bind(expires_at)
+            .execute(self)
+            .await
+            .map(drop)?;
         Ok(())
     }
 
     /// Use a challenge once: true only if it exists, is unused and unexpired at `now`.
     pub async fn consume_challenge(&mut self, challenge: &str, now: i64) -> Result<bool> {
         let sql = "UPDATE challenges SET used_at = $1 WHERE challenge = $2 AND used_at IS NULL AND expires_at > $1";
-        let n = on!(self, c => sqlx::query(sql).bind(now).bind(challenge).execute(c).await?.rows_affected());
+        let n = sql::query(sql)
+            .bind(now)
+            .bind(challenge)
+            .execute(self)
+            .await?
+            .rows_affected();
         Ok(n == 1)
     }
 
     /// Store a relying party.
     pub async fn insert_relying_party(&mut self, r: &RelyingPartyRow) -> Result<()> {
         let sql = format!("INSERT INTO relying_parties ({RP_COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7)");
-        on!(self, c => sqlx::query(&sql)
-            .bind(&r.id).bind(&r.name).bind(&r.matters).bind(&r.public_key).bind(&r.certificate)
-            .bind(r.registered_at).bind(r.revoked_at)
-            .execute(c).await.map(drop)?);
+        sql::query(&sql)
+            .bind(&r.id)
+            .bind(&r.name)
+            .bind(&r.matters)
+            .bind(&r.public_key)
+            .bind(&r.certificate)
+            .bind(r.registered_at)
+            .bind(r.revoked_at)
+            .execute(self)
+            .await
+            .map(drop)?;
         Ok(())
     }
 
     /// A relying party by registered name.
     pub async fn relying_party_by_name(&mut self, name: &str) -> Result<Option<RelyingPartyRow>> {
         let sql = format!("SELECT {RP_COLS} FROM relying_parties WHERE name = $1");
-        Ok(on!(self, c => sqlx::query_as(&sql).bind(name).fetch_optional(c).await?))
+        sql::query_as(&sql).bind(name).fetch_optional(self).await
     }
 
     /// A relying party by id.
     pub async fn relying_party(&mut self, id: &str) -> Result<Option<RelyingPartyRow>> {
         let sql = format!("SELECT {RP_COLS} FROM relying_parties WHERE id = $1");
-        Ok(on!(self, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await?))
+        sql::query_as(&sql).bind(id).fetch_optional(self).await
     }
 
     /// One of the authority's sealed keys with its certificate.
     pub async fn authority_key(&mut self, name: &str) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
-        Ok(
-            on!(self, c => sqlx::query_as("SELECT keystore, certificate FROM authority_keys WHERE name = $1").bind(name).fetch_optional(c).await?),
-        )
+        sql::query_as("SELECT keystore, certificate FROM authority_keys WHERE name = $1")
+            .bind(name)
+            .fetch_optional(self)
+            .await
     }
 
     /// Store one of the authority's sealed keys.
@@ -403,7 +574,13 @@ impl Transaction {
         keystore: &[u8],
         certificate: &[u8],
     ) -> Result<()> {
-        on!(self, c => sqlx::query("INSERT INTO authority_keys (name, keystore, certificate) VALUES ($1, $2, $3)").bind(name).bind(keystore).bind(certificate).execute(c).await.map(drop)?);
+        sql::query("INSERT INTO authority_keys (name, keystore, certificate) VALUES ($1, $2, $3)")
+            .bind(name)
+            .bind(keystore)
+            .bind(certificate)
+            .execute(self)
+            .await
+            .map(drop)?;
         Ok(())
     }
 }

@@ -1,11 +1,12 @@
 //! The platform's back office (后台): its users (window staff, reviewers) and their sessions.
 
-use crate::db::{Transaction, TxInner, on};
+use crate::db::Transaction;
 use crate::error::Result;
 use crate::members::MemberRow;
+use crate::sql;
 
 /// A back-office user.
-#[derive(Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct BackOfficeUserRow {
     /// Login name.
     pub username: String,
@@ -18,6 +19,14 @@ pub struct BackOfficeUserRow {
     /// Created (Unix seconds).
     pub created_at: i64,
 }
+
+sql::from_row!(BackOfficeUserRow {
+    username,
+    display_name,
+    role,
+    password_hash,
+    created_at
+});
 
 impl std::fmt::Debug for BackOfficeUserRow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -32,7 +41,7 @@ impl std::fmt::Debug for BackOfficeUserRow {
 }
 
 /// A logged-in back-office session.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackOfficeSessionRow {
     /// SM3 hash of the cookie value.
     pub id_hash: String,
@@ -46,6 +55,14 @@ pub struct BackOfficeSessionRow {
     pub state: String,
 }
 
+sql::from_row!(BackOfficeSessionRow {
+    id_hash,
+    username,
+    created_at,
+    expires_at,
+    state
+});
+
 const USER_COLS: &str = "username, display_name, role, password_hash, created_at";
 const SESSION_COLS: &str = "id_hash, username, created_at, expires_at, state";
 
@@ -55,26 +72,40 @@ impl Transaction {
         let sql = format!(
             "INSERT INTO back_office_users ({USER_COLS}) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (username) DO NOTHING"
         );
-        let n = on!(self, c => sqlx::query(&sql)
-            .bind(&u.username).bind(&u.display_name).bind(&u.role).bind(&u.password_hash)
+        let n = sql::query(&sql)
+            .bind(&u.username)
+            .bind(&u.display_name)
+            .bind(&u.role)
+            .bind(&u.password_hash)
             .bind(u.created_at)
-            .execute(c).await?.rows_affected());
+            .execute(self)
+            .await?
+            .rows_affected();
         Ok(n == 1)
     }
 
     /// A back-office user by username.
     pub async fn back_office_user(&mut self, username: &str) -> Result<Option<BackOfficeUserRow>> {
         let sql = format!("SELECT {USER_COLS} FROM back_office_users WHERE username = $1");
-        Ok(on!(self, c => sqlx::query_as(&sql).bind(username).fetch_optional(c).await?))
+        sql::query_as(&sql)
+            .bind(username)
+            .fetch_optional(self)
+            .await
     }
 
     /// Store a new back-office session.
     pub async fn insert_back_office_session(&mut self, s: &BackOfficeSessionRow) -> Result<()> {
         let sql =
             format!("INSERT INTO back_office_sessions ({SESSION_COLS}) VALUES ($1,$2,$3,$4,$5)");
-        on!(self, c => sqlx::query(&sql)
-            .bind(&s.id_hash).bind(&s.username).bind(s.created_at).bind(s.expires_at).bind(&s.state)
-            .execute(c).await.map(drop)?);
+        sql::query(&sql)
+            .bind(&s.id_hash)
+            .bind(&s.username)
+            .bind(s.created_at)
+            .bind(s.expires_at)
+            .bind(&s.state)
+            .execute(self)
+            .await
+            .map(drop)?;
         Ok(())
     }
 
@@ -84,13 +115,17 @@ impl Transaction {
         id_hash: &str,
     ) -> Result<Option<BackOfficeSessionRow>> {
         let sql = format!("SELECT {SESSION_COLS} FROM back_office_sessions WHERE id_hash = $1");
-        Ok(on!(self, c => sqlx::query_as(&sql).bind(id_hash).fetch_optional(c).await?))
+        sql::query_as(&sql).bind(id_hash).fetch_optional(self).await
     }
 
     /// End an active back-office session; returns whether it was active.
     pub async fn end_back_office_session(&mut self, id_hash: &str) -> Result<bool> {
         let sql = "UPDATE back_office_sessions SET state = 'ended' WHERE id_hash = $1 AND state = 'active'";
-        let n = on!(self, c => sqlx::query(sql).bind(id_hash).execute(c).await?.rows_affected());
+        let n = sql::query(sql)
+            .bind(id_hash)
+            .execute(self)
+            .await?
+            .rows_affected();
         Ok(n == 1)
     }
 
@@ -100,6 +135,6 @@ impl Transaction {
             "SELECT {} FROM members ORDER BY registered_at DESC, uscc",
             crate::members::MEMBER_COLS
         );
-        Ok(on!(self, c => sqlx::query_as(&sql).fetch_all(c).await?))
+        sql::query_as(&sql).fetch_all(self).await
     }
 }

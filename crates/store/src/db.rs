@@ -1,13 +1,14 @@
 //! The database handle over either backend, its connection setup and its transactions.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use sqlx::Postgres;
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
-use sqlx::{Postgres, Sqlite};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 
 use crate::error::{Result, StoreError};
 
@@ -23,7 +24,7 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 #[non_exhaustive]
 pub enum Backend {
     /// SQLite, the embedded default: one file in the data folder.
-    Sqlite(SqlitePool),
+    Sqlite(LitePool),
     /// PostgreSQL, for several replicas behind a load balancer.
     Postgres(PgPool),
 }
@@ -87,8 +88,16 @@ impl Database {
             .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(SQLITE_BUSY_TIMEOUT);
-        let pool = SqlitePoolOptions::new().connect_with(options).await?;
-        SQLITE_MIGRATIONS.run(&pool).await?;
+        // The migrations run through sqlx (its migration table stays as it was); the file's
+        // statements then run through rusqlite (see `sql`).
+        let path = options.get_filename().to_owned();
+        let migrating = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        SQLITE_MIGRATIONS.run(&migrating).await?;
+        migrating.close().await;
+        let pool = LitePool::open(path)?;
         Ok(Self {
             backend: Backend::Sqlite(pool),
             writer: Arc::default(),
@@ -108,10 +117,7 @@ impl Database {
         let (inner, writer) = match &self.backend {
             Backend::Sqlite(pool) => {
                 let turn = self.writer.clone().lock_owned().await;
-                (
-                    TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-                    Some(turn),
-                )
+                (TxInner::Lite(pool.begin("BEGIN IMMEDIATE")?), Some(turn))
             }
             Backend::Postgres(pool) => (TxInner::Postgres(pool.begin().await?), None),
         };
@@ -131,7 +137,7 @@ impl Database {
         let (inner, writer) = match &self.backend {
             Backend::Sqlite(pool) => {
                 let turn = self.writer.clone().lock_owned().await;
-                (TxInner::SqliteOne(pool.acquire().await?), Some(turn))
+                (TxInner::Lite(pool.acquire()?), Some(turn))
             }
             Backend::Postgres(pool) => (TxInner::PostgresOne(pool.acquire().await?), None),
         };
@@ -145,7 +151,7 @@ impl Database {
     /// A pooled connection in autocommit mode, outside the writer turn, for reads.
     pub(crate) async fn connection(&self) -> Result<Transaction> {
         let inner = match &self.backend {
-            Backend::Sqlite(pool) => TxInner::SqliteOne(pool.acquire().await?),
+            Backend::Sqlite(pool) => TxInner::Lite(pool.acquire()?),
             Backend::Postgres(pool) => TxInner::PostgresOne(pool.acquire().await?),
         };
         Ok(Transaction {
@@ -158,7 +164,7 @@ impl Database {
     /// Begins a plain transaction (no write lock up front on SQLite), for reads.
     pub(crate) async fn begin_deferred(&self) -> Result<Transaction> {
         let inner = match &self.backend {
-            Backend::Sqlite(pool) => TxInner::Sqlite(pool.begin().await?),
+            Backend::Sqlite(pool) => TxInner::Lite(pool.begin("BEGIN")?),
             Backend::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
         Ok(Transaction {
@@ -168,10 +174,23 @@ impl Database {
         })
     }
 
+    /// Runs `sqlite` or `postgres`, whichever is this database's dialect; each may hold several
+    /// statements (no values bound). For maintenance and tests.
+    pub async fn execute_script(&self, sqlite: &str, postgres: &str) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let _turn = self.writer.lock().await;
+                pool.acquire()?.conn()?.execute_batch(sqlite)?;
+            }
+            Backend::Postgres(pool) => sqlx::raw_sql(postgres).execute(pool).await.map(drop)?,
+        }
+        Ok(())
+    }
+
     /// Closes every connection of the pool and waits until they are closed.
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite(pool) => pool.close().await,
+            Backend::Sqlite(pool) => pool.close(),
             Backend::Postgres(pool) => pool.close().await,
         }
     }
@@ -180,6 +199,7 @@ impl Database {
 /// A transaction on either backend; dropping it without [`Transaction::commit`] rolls it back.
 #[derive(Debug)]
 pub struct Transaction {
+    // Declared first, so dropped (and rolled back) before the writer turn is let go.
     pub(crate) inner: TxInner,
     /// On SQLite, this process's writer turn, held until commit or rollback.
     pub(crate) writer: Option<tokio::sync::OwnedMutexGuard<WriterState>>,
@@ -187,26 +207,41 @@ pub struct Transaction {
     pub(crate) pending_audit_tail: Option<(u64, String)>,
 }
 
-/// The sqlx transaction of one backend.
+/// The connection of one backend, in a transaction or in autocommit mode.
 #[derive(Debug)]
 pub(crate) enum TxInner {
-    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    /// A SQLite connection; in a transaction if [`LiteConn::in_transaction`].
+    Lite(LiteConn),
     Postgres(sqlx::Transaction<'static, Postgres>),
-    /// A connection in autocommit mode, for [`Database::begin_one`].
-    SqliteOne(sqlx::pool::PoolConnection<Sqlite>),
-    /// A connection in autocommit mode, for [`Database::begin_one`].
+    /// A connection in autocommit mode, for [`Database::begin_one`] and reads.
     PostgresOne(sqlx::pool::PoolConnection<Postgres>),
+}
+
+impl TxInner {
+    /// Whether statements on it commit together (not each by itself).
+    pub(crate) fn is_transaction(&self) -> bool {
+        match self {
+            Self::Lite(c) => c.in_transaction(),
+            Self::Postgres(_) => true,
+            Self::PostgresOne(_) => false,
+        }
+    }
 }
 
 impl Transaction {
     /// Commits every change made in this transaction.
     pub async fn commit(self) -> Result<()> {
-        match self.inner {
-            TxInner::Sqlite(tx) => tx.commit().await?,
+        let Self {
+            inner,
+            writer,
+            pending_audit_tail,
+        } = self;
+        match inner {
+            TxInner::Lite(mut c) => c.end("COMMIT")?,
             TxInner::Postgres(tx) => tx.commit().await?,
-            TxInner::SqliteOne(_) | TxInner::PostgresOne(_) => {}
+            TxInner::PostgresOne(_) => {}
         }
-        if let (Some(mut writer), Some(tail)) = (self.writer, self.pending_audit_tail) {
+        if let (Some(mut writer), Some(tail)) = (writer, pending_audit_tail) {
             writer.audit_tail = Some(tail);
         }
         Ok(())
@@ -215,36 +250,151 @@ impl Transaction {
     /// Rolls back every change made in this transaction (as dropping it does, but waits).
     pub async fn rollback(self) -> Result<()> {
         match self.inner {
-            TxInner::Sqlite(tx) => tx.rollback().await?,
+            TxInner::Lite(mut c) => c.end("ROLLBACK")?,
             TxInner::Postgres(tx) => tx.rollback().await?,
-            TxInner::SqliteOne(_) | TxInner::PostgresOne(_) => {}
+            TxInner::PostgresOne(_) => {}
         }
         Ok(())
     }
 }
 
-/// Run `$body` with `$c` bound to the connection of either backend's transaction. The SQL is
-/// written once: `$1, $2…` placeholders in order of first use work on both.
-macro_rules! on {
-    ($tx:expr, $c:ident => $body:expr) => {
-        match &mut $tx.inner {
-            TxInner::Sqlite(t) => {
-                let $c = &mut **t;
-                $body
-            }
-            TxInner::Postgres(t) => {
-                let $c = &mut **t;
-                $body
-            }
-            TxInner::SqliteOne(t) => {
-                let $c = &mut **t;
-                $body
-            }
-            TxInner::PostgresOne(t) => {
-                let $c = &mut **t;
-                $body
-            }
-        }
-    };
+/// How many idle SQLite connections the pool keeps; more are opened while needed.
+const LITE_IDLE: usize = 16;
+
+/// How many prepared statements each SQLite connection keeps.
+const LITE_STATEMENT_CACHE: usize = 128;
+
+/// SQLite connections to one file, opened as needed and kept for reuse. A connection is used in
+/// the task that holds it (statements run inline, see `sql`), so there is no worker thread.
+#[derive(Clone)]
+pub struct LitePool {
+    inner: Arc<LitePoolInner>,
 }
-pub(crate) use on;
+
+struct LitePoolInner {
+    path: PathBuf,
+    idle: Mutex<Vec<rusqlite::Connection>>,
+    closed: AtomicBool,
+}
+
+impl std::fmt::Debug for LitePool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LitePool")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LitePool {
+    fn open(path: PathBuf) -> Result<Self> {
+        let pool = Self {
+            inner: Arc::new(LitePoolInner {
+                path,
+                idle: Mutex::new(Vec::new()),
+                closed: AtomicBool::new(false),
+            }),
+        };
+        // Fail now, not at the first statement, if the file can't be opened.
+        drop(pool.acquire()?);
+        Ok(pool)
+    }
+
+    fn connect(&self) -> Result<rusqlite::Connection> {
+        let conn = rusqlite::Connection::open_with_flags(
+            &self.inner.path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
+        // journal_mode=WAL is a property of the file, set when the migrations ran.
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+        conn.set_prepared_statement_cache_capacity(LITE_STATEMENT_CACHE);
+        Ok(conn)
+    }
+
+    /// A connection in autocommit mode.
+    pub(crate) fn acquire(&self) -> Result<LiteConn> {
+        if self.inner.closed.load(Ordering::Acquire) {
+            return Err(StoreError::Closed);
+        }
+        let idle = self.inner.idle.lock().map_or(None, |mut v| v.pop());
+        let conn = match idle {
+            Some(c) => c,
+            None => self.connect()?,
+        };
+        Ok(LiteConn {
+            conn: Some(conn),
+            pool: Some(self.inner.clone()),
+            in_transaction: false,
+        })
+    }
+
+    /// A connection in a transaction begun with `begin` (`BEGIN` or `BEGIN IMMEDIATE`).
+    fn begin(&self, begin: &str) -> Result<LiteConn> {
+        let mut c = self.acquire()?;
+        c.conn()?.execute_batch(begin)?;
+        c.in_transaction = true;
+        Ok(c)
+    }
+
+    /// Closes the idle connections; connections in use close when let go.
+    fn close(&self) {
+        self.inner.closed.store(true, Ordering::Release);
+        if let Ok(mut idle) = self.inner.idle.lock() {
+            idle.clear();
+        }
+    }
+}
+
+/// A SQLite connection taken from a [`LitePool`]; rolled back if still in a transaction and
+/// given back when dropped.
+pub(crate) struct LiteConn {
+    conn: Option<rusqlite::Connection>,
+    pool: Option<Arc<LitePoolInner>>,
+    in_transaction: bool,
+}
+
+impl std::fmt::Debug for LiteConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiteConn")
+            .field("in_transaction", &self.in_transaction)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LiteConn {
+    pub(crate) fn conn(&self) -> Result<&rusqlite::Connection> {
+        self.conn.as_ref().ok_or(StoreError::Closed)
+    }
+
+    pub(crate) fn in_transaction(&self) -> bool {
+        self.in_transaction
+    }
+
+    /// Ends the transaction with `COMMIT` or `ROLLBACK`; nothing in autocommit mode.
+    fn end(&mut self, how: &str) -> Result<()> {
+        if self.in_transaction {
+            self.conn()?.execute_batch(how)?;
+            self.in_transaction = false;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for LiteConn {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        if self.in_transaction && conn.execute_batch("ROLLBACK").is_err() {
+            // A connection whose transaction could not be ended is not reused.
+            return;
+        }
+        if let Some(pool) = &self.pool
+            && !pool.closed.load(Ordering::Acquire)
+            && let Ok(mut idle) = pool.idle.lock()
+            && idle.len() < LITE_IDLE
+        {
+            idle.push(conn);
+        }
+    }
+}

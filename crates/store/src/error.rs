@@ -7,6 +7,15 @@ pub enum StoreError {
     /// The database could not be reached, or refused or failed a statement.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// SQLite refused or failed a statement.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A statement of the store is malformed (a bug, not bad input).
+    #[error("statement error: {0}")]
+    Statement(String),
+    /// The database was closed.
+    #[error("the database is closed")]
+    Closed,
     /// The schema migrations could not be applied.
     #[error("migration error: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
@@ -29,7 +38,9 @@ impl StoreError {
     /// A stable code for this error, for logs and for messages shown to people.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Database(_) => "store.database",
+            Self::Database(_) | Self::Sqlite(_) | Self::Statement(_) | Self::Closed => {
+                "store.database"
+            }
             Self::Migration(_) => "store.migration",
             Self::UnsupportedUrl { .. } => "store.unsupported_url",
             Self::Corrupt(_) => "store.corrupt",

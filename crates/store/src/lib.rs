@@ -10,12 +10,13 @@ mod db;
 mod error;
 mod members;
 mod qr;
+mod sql;
 mod sweep;
 
 pub use audit::{AuditEntry, AuditRecord, AuditVerdict, GENESIS_PREV_HASH, audit_hash};
 pub use authority::{EnterpriseRow, GrantRow, LicenseRow, OutboxRow, RealNameRow, RelyingPartyRow};
 pub use backoffice::{BackOfficeSessionRow, BackOfficeUserRow};
-pub use db::{Backend, Database, Transaction};
+pub use db::{Backend, Database, LitePool, Transaction};
 pub use error::{Result, StoreError};
 pub use members::{MemberRow, MemberSessionRow};
 pub use qr::QrRow;

@@ -1,10 +1,11 @@
 //! The trading platform's members (R11, R12, R22) and their logged-in PC sessions.
 
-use crate::db::{Transaction, TxInner, on};
+use crate::db::Transaction;
 use crate::error::Result;
+use crate::sql;
 
 /// A member entity of the platform with its basic information (诚信库 › 基本信息).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberRow {
     /// 统一社会信用代码.
     pub uscc: String,
@@ -42,8 +43,28 @@ pub struct MemberRow {
     pub synced_at: i64,
 }
 
+sql::from_row!(MemberRow {
+    uscc,
+    name,
+    kind,
+    registered_at,
+    registered_by,
+    kind_of_entity,
+    legal_representative,
+    registered_capital,
+    established,
+    business_term,
+    domicile,
+    business_scope,
+    registration_authority,
+    locality,
+    contact_name,
+    contact_phone,
+    synced_at
+});
+
 /// A PC session of a person logged in with a license.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberSessionRow {
     /// SM3 hash of the cookie value.
     pub id_hash: String,
@@ -63,6 +84,17 @@ pub struct MemberSessionRow {
     pub state: String,
 }
 
+sql::from_row!(MemberSessionRow {
+    id_hash,
+    uscc,
+    license_id,
+    person_name,
+    role,
+    created_at,
+    expires_at,
+    state
+});
+
 pub(crate) const MEMBER_COLS: &str = "uscc, name, kind, registered_at, registered_by, kind_of_entity, legal_representative, registered_capital, established, business_term, domicile, business_scope, registration_authority, locality, contact_name, contact_phone, synced_at";
 const SESSION_COLS: &str =
     "id_hash, uscc, license_id, person_name, role, created_at, expires_at, state";
@@ -73,20 +105,34 @@ impl Transaction {
         let sql = format!(
             "INSERT INTO members ({MEMBER_COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)"
         );
-        on!(self, c => sqlx::query(&sql)
-            .bind(&m.uscc).bind(&m.name).bind(&m.kind).bind(m.registered_at).bind(&m.registered_by)
-            .bind(&m.kind_of_entity).bind(&m.legal_representative).bind(&m.registered_capital)
-            .bind(&m.established).bind(&m.business_term).bind(&m.domicile).bind(&m.business_scope)
-            .bind(&m.registration_authority).bind(&m.locality).bind(&m.contact_name)
-            .bind(&m.contact_phone).bind(m.synced_at)
-            .execute(c).await.map(drop)?);
+        sql::query(&sql)
+            .bind(&m.uscc)
+            .bind(&m.name)
+            .bind(&m.kind)
+            .bind(m.registered_at)
+            .bind(&m.registered_by)
+            .bind(&m.kind_of_entity)
+            .bind(&m.legal_representative)
+            .bind(&m.registered_capital)
+            .bind(&m.established)
+            .bind(&m.business_term)
+            .bind(&m.domicile)
+            .bind(&m.business_scope)
+            .bind(&m.registration_authority)
+            .bind(&m.locality)
+            .bind(&m.contact_name)
+            .bind(&m.contact_phone)
+            .bind(m.synced_at)
+            .execute(self)
+            .await
+            .map(drop)?;
         Ok(())
     }
 
     /// A member by USCC.
     pub async fn member(&mut self, uscc: &str) -> Result<Option<MemberRow>> {
         let sql = format!("SELECT {MEMBER_COLS} FROM members WHERE uscc = $1");
-        Ok(on!(self, c => sqlx::query_as(&sql).bind(uscc).fetch_optional(c).await?))
+        sql::query_as(&sql).bind(uscc).fetch_optional(self).await
     }
 
     /// Replace a member's basic information from the license (name and face fields, sync time).
@@ -95,12 +141,22 @@ impl Transaction {
                    registered_capital = $4, established = $5, business_term = $6, domicile = $7, \
                    business_scope = $8, registration_authority = $9, locality = $10, synced_at = $11 \
                    WHERE uscc = $12";
-        on!(self, c => sqlx::query(sql)
-            .bind(&m.name).bind(&m.kind_of_entity).bind(&m.legal_representative)
-            .bind(&m.registered_capital).bind(&m.established).bind(&m.business_term)
-            .bind(&m.domicile).bind(&m.business_scope).bind(&m.registration_authority)
-            .bind(&m.locality).bind(m.synced_at).bind(&m.uscc)
-            .execute(c).await.map(drop)?);
+        sql::query(sql)
+            .bind(&m.name)
+            .bind(&m.kind_of_entity)
+            .bind(&m.legal_representative)
+            .bind(&m.registered_capital)
+            .bind(&m.established)
+            .bind(&m.business_term)
+            .bind(&m.domicile)
+            .bind(&m.business_scope)
+            .bind(&m.registration_authority)
+            .bind(&m.locality)
+            .bind(m.synced_at)
+            .bind(&m.uscc)
+            .execute(self)
+            .await
+            .map(drop)?;
         Ok(())
     }
 
@@ -109,17 +165,25 @@ impl Transaction {
         let sql = format!(
             "INSERT INTO member_sessions ({SESSION_COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)"
         );
-        on!(self, c => sqlx::query(&sql)
-            .bind(&s.id_hash).bind(&s.uscc).bind(&s.license_id).bind(&s.person_name)
-            .bind(&s.role).bind(s.created_at).bind(s.expires_at).bind(&s.state)
-            .execute(c).await.map(drop)?);
+        sql::query(&sql)
+            .bind(&s.id_hash)
+            .bind(&s.uscc)
+            .bind(&s.license_id)
+            .bind(&s.person_name)
+            .bind(&s.role)
+            .bind(s.created_at)
+            .bind(s.expires_at)
+            .bind(&s.state)
+            .execute(self)
+            .await
+            .map(drop)?;
         Ok(())
     }
 
     /// A member session by the hash of its cookie.
     pub async fn member_session(&mut self, id_hash: &str) -> Result<Option<MemberSessionRow>> {
         let sql = format!("SELECT {SESSION_COLS} FROM member_sessions WHERE id_hash = $1");
-        Ok(on!(self, c => sqlx::query_as(&sql).bind(id_hash).fetch_optional(c).await?))
+        sql::query_as(&sql).bind(id_hash).fetch_optional(self).await
     }
 
     /// Move a session from state `from` to `to`; returns whether it moved.
@@ -130,13 +194,23 @@ impl Transaction {
         to: &str,
     ) -> Result<bool> {
         let sql = "UPDATE member_sessions SET state = $1 WHERE id_hash = $2 AND state = $3";
-        let n = on!(self, c => sqlx::query(sql).bind(to).bind(id_hash).bind(from).execute(c).await?.rows_affected());
+        let n = sql::query(sql)
+            .bind(to)
+            .bind(id_hash)
+            .bind(from)
+            .execute(self)
+            .await?
+            .rows_affected();
         Ok(n == 1)
     }
 
     /// The license certificate that answered a QR request, if any.
     pub async fn qr_answer_certificate(&mut self, id: &str) -> Result<Option<Vec<u8>>> {
-        let row: Option<(Option<Vec<u8>>,)> = on!(self, c => sqlx::query_as("SELECT answer_certificate FROM qr_requests WHERE id = $1").bind(id).fetch_optional(c).await?);
+        let row: Option<(Option<Vec<u8>>,)> =
+            sql::query_as("SELECT answer_certificate FROM qr_requests WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self)
+                .await?;
         Ok(row.and_then(|(d,)| d))
     }
 
@@ -144,8 +218,12 @@ impl Transaction {
     /// whether this call was the one.
     pub async fn claim_qr_member_session(&mut self, id: &str, at: i64) -> Result<bool> {
         let sql = "UPDATE qr_requests SET member_session_at = $1 WHERE id = $2 AND member_session_at IS NULL";
-        let n =
-            on!(self, c => sqlx::query(sql).bind(at).bind(id).execute(c).await?.rows_affected());
+        let n = sql::query(sql)
+            .bind(at)
+            .bind(id)
+            .execute(self)
+            .await?
+            .rows_affected();
         Ok(n == 1)
     }
 }

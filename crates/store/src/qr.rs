@@ -1,10 +1,11 @@
 //! The trading platform's tables: QR requests and its sealed signing key.
 
-use crate::db::{Transaction, TxInner, on};
+use crate::db::Transaction;
 use crate::error::Result;
+use crate::sql;
 
 /// One QR request as stored.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QrRow {
     /// Id (in the link).
     pub id: String,
@@ -42,6 +43,26 @@ pub struct QrRow {
     pub signature: Vec<u8>,
 }
 
+sql::from_row!(QrRow {
+    id,
+    kind,
+    requester_id,
+    matter,
+    nonce,
+    created_at,
+    expires_at,
+    session_hash,
+    state,
+    license_id,
+    short_code,
+    wrong_tries,
+    reason,
+    last_error,
+    last_error_message,
+    body,
+    signature
+});
+
 const QR_COLS: &str = "id, kind, requester_id, matter, nonce, created_at, expires_at, session_hash, state, license_id, short_code, wrong_tries, reason, last_error, last_error_message, body, signature";
 
 impl Transaction {
@@ -50,19 +71,34 @@ impl Transaction {
         let sql = format!(
             "INSERT INTO qr_requests ({QR_COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)"
         );
-        on!(self, c => sqlx::query(&sql)
-            .bind(&r.id).bind(&r.kind).bind(&r.requester_id).bind(&r.matter).bind(&r.nonce)
-            .bind(r.created_at).bind(r.expires_at).bind(&r.session_hash).bind(&r.state)
-            .bind(&r.license_id).bind(&r.short_code).bind(r.wrong_tries).bind(&r.reason)
-            .bind(&r.last_error).bind(&r.last_error_message).bind(&r.body).bind(&r.signature)
-            .execute(c).await.map(drop)?);
+        sql::query(&sql)
+            .bind(&r.id)
+            .bind(&r.kind)
+            .bind(&r.requester_id)
+            .bind(&r.matter)
+            .bind(&r.nonce)
+            .bind(r.created_at)
+            .bind(r.expires_at)
+            .bind(&r.session_hash)
+            .bind(&r.state)
+            .bind(&r.license_id)
+            .bind(&r.short_code)
+            .bind(r.wrong_tries)
+            .bind(&r.reason)
+            .bind(&r.last_error)
+            .bind(&r.last_error_message)
+            .bind(&r.body)
+            .bind(&r.signature)
+            .execute(self)
+            .await
+            .map(drop)?;
         Ok(())
     }
 
     /// A request by id.
     pub async fn qr(&mut self, id: &str) -> Result<Option<QrRow>> {
         let sql = format!("SELECT {QR_COLS} FROM qr_requests WHERE id = $1");
-        Ok(on!(self, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await?))
+        sql::query_as(&sql).bind(id).fetch_optional(self).await
     }
 
     /// Move a request to a new state (with `to`'s last error: an accepted answer clears it),
@@ -72,11 +108,20 @@ impl Transaction {
         let sql = "UPDATE qr_requests SET state = $1, license_id = $2, short_code = $3, wrong_tries = $4, reason = $5, \
                    last_error = $6, last_error_message = $7 \
                    WHERE id = $8 AND state = $9 AND wrong_tries = $10";
-        let n = on!(self, c => sqlx::query(sql)
-            .bind(&to.state).bind(&to.license_id).bind(&to.short_code).bind(to.wrong_tries).bind(&to.reason)
-            .bind(&to.last_error).bind(&to.last_error_message)
-            .bind(&from.id).bind(&from.state).bind(from.wrong_tries)
-            .execute(c).await?.rows_affected());
+        let n = sql::query(sql)
+            .bind(&to.state)
+            .bind(&to.license_id)
+            .bind(&to.short_code)
+            .bind(to.wrong_tries)
+            .bind(&to.reason)
+            .bind(&to.last_error)
+            .bind(&to.last_error_message)
+            .bind(&from.id)
+            .bind(&from.state)
+            .bind(from.wrong_tries)
+            .execute(self)
+            .await?
+            .rows_affected();
         Ok(n == 1)
     }
 
@@ -91,30 +136,55 @@ impl Transaction {
         let sql = "UPDATE qr_requests SET state = $1, license_id = $2, short_code = $3, wrong_tries = $4, reason = $5, \
                    last_error = $6, last_error_message = $7, answer_certificate = $8 \
                    WHERE id = $9 AND state = $10 AND wrong_tries = $11";
-        let n = on!(self, c => sqlx::query(sql)
-            .bind(&to.state).bind(&to.license_id).bind(&to.short_code).bind(to.wrong_tries).bind(&to.reason)
-            .bind(&to.last_error).bind(&to.last_error_message).bind(certificate)
-            .bind(&from.id).bind(&from.state).bind(from.wrong_tries)
-            .execute(c).await?.rows_affected());
+        let n = sql::query(sql)
+            .bind(&to.state)
+            .bind(&to.license_id)
+            .bind(&to.short_code)
+            .bind(to.wrong_tries)
+            .bind(&to.reason)
+            .bind(&to.last_error)
+            .bind(&to.last_error_message)
+            .bind(certificate)
+            .bind(&from.id)
+            .bind(&from.state)
+            .bind(from.wrong_tries)
+            .execute(self)
+            .await?
+            .rows_affected();
         Ok(n == 1)
     }
 
     /// Note the last refused answer's error (code and message) on a request without changing
     /// its state.
     pub async fn set_qr_last_error(&mut self, id: &str, code: &str, message: &str) -> Result<()> {
-        on!(self, c => sqlx::query("UPDATE qr_requests SET last_error = $1, last_error_message = $2 WHERE id = $3").bind(code).bind(message).bind(id).execute(c).await.map(drop)?);
+        sql::query("UPDATE qr_requests SET last_error = $1, last_error_message = $2 WHERE id = $3")
+            .bind(code)
+            .bind(message)
+            .bind(id)
+            .execute(self)
+            .await
+            .map(drop)?;
         Ok(())
     }
 
     /// The platform's sealed key of that name.
     pub async fn platform_key(&mut self, name: &str) -> Result<Option<Vec<u8>>> {
-        let row: Option<(Vec<u8>,)> = on!(self, c => sqlx::query_as("SELECT keystore FROM platform_keys WHERE name = $1").bind(name).fetch_optional(c).await?);
+        let row: Option<(Vec<u8>,)> =
+            sql::query_as("SELECT keystore FROM platform_keys WHERE name = $1")
+                .bind(name)
+                .fetch_optional(self)
+                .await?;
         Ok(row.map(|(k,)| k))
     }
 
     /// Store the platform's sealed key.
     pub async fn insert_platform_key(&mut self, name: &str, keystore: &[u8]) -> Result<()> {
-        on!(self, c => sqlx::query("INSERT INTO platform_keys (name, keystore) VALUES ($1, $2)").bind(name).bind(keystore).execute(c).await.map(drop)?);
+        sql::query("INSERT INTO platform_keys (name, keystore) VALUES ($1, $2)")
+            .bind(name)
+            .bind(keystore)
+            .execute(self)
+            .await
+            .map(drop)?;
         Ok(())
     }
 }

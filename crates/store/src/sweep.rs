@@ -2,8 +2,9 @@
 //! ended before a given moment. None of them is evidence (the audit log keeps what happened);
 //! left alone they would only grow.
 
-use crate::db::{Transaction, TxInner, on};
+use crate::db::Transaction;
 use crate::error::Result;
+use crate::sql;
 
 impl Transaction {
     /// The trading platform's: QR requests that expired, and member and back-office sessions
@@ -15,7 +16,11 @@ impl Transaction {
             "DELETE FROM member_sessions WHERE expires_at < $1",
             "DELETE FROM back_office_sessions WHERE expires_at < $1",
         ] {
-            n += on!(self, c => sqlx::query(sql).bind(before).execute(c).await?.rows_affected());
+            n += sql::query(sql)
+                .bind(before)
+                .execute(self)
+                .await?
+                .rows_affected();
         }
         Ok(n)
     }
@@ -31,7 +36,11 @@ impl Transaction {
             "DELETE FROM challenges WHERE expires_at < $1",
             "DELETE FROM outbox WHERE at < $1",
         ] {
-            n += on!(self, c => sqlx::query(sql).bind(before).execute(c).await?.rows_affected());
+            n += sql::query(sql)
+                .bind(before)
+                .execute(self)
+                .await?
+                .rows_affected();
         }
         Ok(n)
     }

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use yizhao_store::{Backend, Database};
+use yizhao_store::Database;
 
 /// Where the admin connection to PostgreSQL is tried, in order, unless
 /// `YIZHAO_TEST_PG_ADMIN_URL` names one (its database is used only to create and drop others).
@@ -28,12 +28,10 @@ pub struct TestDb {
 impl TestDb {
     /// Runs `sqlite` or `postgres` (each may hold several statements) on this database.
     pub async fn exec(&self, sqlite: &str, postgres: &str) {
-        match self.db.backend() {
-            Backend::Sqlite(pool) => sqlx::raw_sql(sqlite).execute(pool).await.map(drop),
-            Backend::Postgres(pool) => sqlx::raw_sql(postgres).execute(pool).await.map(drop),
-            _ => unreachable!("a backend the tests do not know"),
-        }
-        .unwrap_or_else(|e| panic!("[{}] {e}", self.backend));
+        self.db
+            .execute_script(sqlite, postgres)
+            .await
+            .unwrap_or_else(|e| panic!("[{}] {e}", self.backend));
     }
 }
 

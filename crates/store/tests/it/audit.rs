@@ -97,15 +97,7 @@ async fn append_only_guards_refuse_update_and_delete() {
             "UPDATE audit_log SET detail = '{}' WHERE seq = 1",
             "DELETE FROM audit_log WHERE seq = 2",
         ] {
-            let result = match t.db.backend() {
-                yizhao_store::Backend::Sqlite(pool) => {
-                    sqlx::query(sql).execute(pool).await.map(drop)
-                }
-                yizhao_store::Backend::Postgres(pool) => {
-                    sqlx::query(sql).execute(pool).await.map(drop)
-                }
-                _ => unreachable!(),
-            };
+            let result = t.db.execute_script(sql, sql).await;
             let err = result.expect_err(sql).to_string();
             assert!(err.contains("append-only"), "[{}] {sql}: {err}", t.backend);
         }
