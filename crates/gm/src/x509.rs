@@ -612,7 +612,9 @@ impl Certificate {
         issuer_key.verify(&self.tbs_der()?, sig)
     }
 
-    fn names_issuer(&self, issuer: &Certificate) -> bool {
+    /// Whether this certificate names `issuer`'s subject as its issuer (the names compared as
+    /// structures; no text is made).
+    pub fn names_issuer(&self, issuer: &Certificate) -> bool {
         self.parsed.tbs.issuer == issuer.parsed.tbs.subject
     }
 }

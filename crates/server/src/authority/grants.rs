@@ -30,7 +30,7 @@ impl Authority {
             .issuing
             .public_key()
             .map_err(|e| ApiError::internal(&e))?;
-        if cert.issuer() != self.keys.issuing.subject()
+        if !cert.names_issuer(&self.keys.issuing)
             || self
                 .verified
                 .check(der, || cert.verify_signed_by(&issuing_key))
