@@ -100,6 +100,15 @@ async fn with_member_login(
     } else {
         None
     };
+    member_response(p, status, token)
+}
+
+/// The status, with the member cookie if a member session was just opened.
+fn member_response(
+    p: &Platform,
+    status: QrStatus,
+    token: Option<String>,
+) -> Result<Response, ApiError> {
     let mut resp = Json(status).into_response();
     if let Some(t) = token {
         set_cookie(&mut resp, MEMBER_COOKIE, Some(&t), p.secure_cookies())?;
@@ -120,8 +129,8 @@ async fn confirm(
     Body(b): Body<QrConfirm>,
 ) -> Result<Response, ApiError> {
     let sid = require_session(&h)?;
-    let status = p.confirm_qr(&id, &sid, &b.code).await?;
-    with_member_login(&p, &id, &sid, status).await
+    let (status, token) = p.confirm_qr(&id, &sid, &b.code).await?;
+    member_response(&p, status, token)
 }
 
 async fn fetch(State(p): P, Path(id): Path<String>) -> Result<Json<SignedQrRequest>, ApiError> {

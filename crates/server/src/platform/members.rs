@@ -17,7 +17,7 @@ use yizhao_domain::authority::Role;
 use yizhao_gm::sm3;
 use yizhao_gm::x509::Certificate;
 use yizhao_proto::authority::{FaceData, StatusBody, StatusRequest};
-use yizhao_store::{MemberRow, MemberSessionRow, Transaction};
+use yizhao_store::{MemberRow, MemberSessionRow, QrRow, Transaction};
 
 use super::{Platform, session_hash};
 use crate::authority::http::Body;
@@ -247,6 +247,16 @@ pub struct SyncResult {
     pub changed: Vec<FieldChange>,
 }
 
+/// A member session checked and ready to store (see [`Platform::prepare_member_login`]).
+pub(super) struct MemberLogin {
+    /// The login request it comes from.
+    qr_id: String,
+    /// The row to store.
+    session: MemberSessionRow,
+    /// The cookie value (only its hash is stored).
+    pub(super) token: String,
+}
+
 impl Platform {
     async fn member_audit(
         &self,
@@ -268,23 +278,41 @@ impl Platform {
 
     /// After a login request completed for this browser `session`: make its member session,
     /// once per request; returns the new cookie value (`None` if it isn't a completed login of
-    /// this browser, or its session was made already).
+    /// this browser, or its session was made already). (A confirmed short code opens the session
+    /// in the confirm's own transaction, see [`Platform::confirm_qr`]; this is the way for a
+    /// request that completed without one.)
     pub async fn login_member(
         &self,
         qr_id: &str,
         session: &str,
     ) -> Result<Option<String>, ApiError> {
         let row = self.load(qr_id).await?;
-        if row.kind != "login"
-            || row.state != "completed"
-            || row.session_hash != session_hash(session)
-        {
+        if row.state != "completed" || row.session_hash != session_hash(session) {
             return Ok(None);
         }
-        let cert = {
-            let mut tx = self.db.read().await?;
-            tx.qr_answer_certificate(qr_id).await?
+        let Some(login) = self.prepare_member_login(&row).await? else {
+            return Ok(None);
         };
+        let mut tx = self.db.begin().await?;
+        if !self.open_member_session(&mut tx, &login).await? {
+            return Ok(None);
+        }
+        tx.commit().await?;
+        Ok(Some(login.token))
+    }
+
+    /// The member session a login request that answered `row` will open: the license is asked
+    /// about again (it may have been revoked since the answer), and whether the entity is a
+    /// member already is read. Nothing is written. `None` if `row` is no login or has no answer.
+    pub(super) async fn prepare_member_login(
+        &self,
+        row: &QrRow,
+    ) -> Result<Option<MemberLogin>, ApiError> {
+        if row.kind != "login" {
+            return Ok(None);
+        }
+        // Each read lets its connection go before the next await: a request never holds two.
+        let cert = self.db.read().await?.qr_answer_certificate(&row.id).await?;
         let Some(cert) = cert else { return Ok(None) };
         let body: StatusBody = self
             .authority
@@ -314,30 +342,42 @@ impl Platform {
         // registration that lands in between is caught up with by the session's next page.)
         let registered = self.db.read().await?.member(&body.uscc).await?.is_some();
         let state = if registered { "active" } else { "registering" };
-        let mut tx = self.db.begin().await?;
-        if !tx.claim_qr_member_session(qr_id, now).await? {
-            return Ok(None);
+        Ok(Some(MemberLogin {
+            qr_id: row.id.clone(),
+            session: MemberSessionRow {
+                id_hash: member_session_hash(&token),
+                uscc: body.uscc,
+                license_id: body.license_id,
+                person_name: person,
+                role: body.role,
+                created_at: now,
+                expires_at: now + MEMBER_SESSION_TTL_SECS,
+                state: state.into(),
+            },
+            token,
+        }))
+    }
+
+    /// Stores a prepared member session in `tx`, with its audit record, unless its request made
+    /// one already; returns whether it did.
+    pub(super) async fn open_member_session(
+        &self,
+        tx: &mut Transaction,
+        login: &MemberLogin,
+    ) -> Result<bool, ApiError> {
+        let s = &login.session;
+        if !tx.claim_qr_member_session(&login.qr_id, s.created_at).await? {
+            return Ok(false);
         }
-        let s = MemberSessionRow {
-            id_hash: member_session_hash(&token),
-            uscc: body.uscc,
-            license_id: body.license_id,
-            person_name: person,
-            role: body.role,
-            created_at: now,
-            expires_at: now + MEMBER_SESSION_TTL_SECS,
-            state: state.into(),
-        };
-        tx.insert_member_session(&s).await?;
+        tx.insert_member_session(s).await?;
         self.member_audit(
-            &mut tx,
-            &s,
+            tx,
+            s,
             "member.login",
-            serde_json::json!({ "qr": qr_id, "state": state, "person": s.person_name }),
+            serde_json::json!({ "qr": login.qr_id, "state": s.state, "person": s.person_name }),
         )
         .await?;
-        tx.commit().await?;
-        Ok(Some(token))
+        Ok(true)
     }
 
     /// The live (not ended, not expired) session of a cookie value.

@@ -359,13 +359,15 @@ impl Platform {
         Ok(self.status_of(&req, Some(&row)))
     }
 
-    /// The PC user confirms the short code both screens show.
+    /// The PC user confirms the short code both screens show. A login that this completes
+    /// opens its member session in the same transaction; its cookie value is returned with
+    /// the status.
     pub async fn confirm_qr(
         &self,
         id: &str,
         session: &str,
         code: &str,
-    ) -> Result<QrStatus, ApiError> {
+    ) -> Result<(QrStatus, Option<String>), ApiError> {
         let row = self.load(id).await?;
         let req = from_row(&row)?;
         let now = self.now();
@@ -380,7 +382,22 @@ impl Platform {
             row.signature.clone(),
             (row.last_error.clone(), row.last_error_message.clone()),
         );
-        if to.state != row.state || to.wrong_tries != row.wrong_tries {
+        let mut token = None;
+        if to.state == "completed" && row.state != "completed" {
+            // Checked before the writer turn is taken; nothing is written if the license is
+            // refused now.
+            let login = self.prepare_member_login(&row).await?;
+            let mut tx = self.db.begin().await?;
+            if !tx.update_qr_state(&row, &to).await? {
+                return Err(qr_error(QrError::AlreadyAnswered));
+            }
+            if let Some(login) = login
+                && self.open_member_session(&mut tx, &login).await?
+            {
+                token = Some(login.token);
+            }
+            tx.commit().await?;
+        } else if to.state != row.state || to.wrong_tries != row.wrong_tries {
             let mut tx = self.db.begin_one().await?;
             if !tx.update_qr_state(&row, &to).await? {
                 return Err(qr_error(QrError::AlreadyAnswered));
@@ -388,7 +405,7 @@ impl Platform {
         }
         match err {
             Some(e) => Err(qr_error(e)),
-            None => Ok(self.status_of(&next, None)),
+            None => Ok((self.status_of(&next, None), token)),
         }
     }
 
