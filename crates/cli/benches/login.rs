@@ -20,7 +20,8 @@
 //! (real-name verification through the dev outbox) before the timed window.
 //!
 //! Run: `cargo bench -p yizhao --bench login`. Environment: `BENCH_SECONDS` (timed window,
-//! default 30), `BENCH_CLIENTS` (concurrent logins, default 8), `BENCH_POSTGRES` (admin URL
+//! default 30), `BENCH_CLIENTS` (concurrent logins, default 32: a crowd
+//! logging in at the start of a bid opening), `BENCH_POSTGRES` (admin URL
 //! parts for `psql`, default `-h 127.0.0.1 -U postgres`; `off` skips PostgreSQL).
 
 // A benchmark reads the clock; that is its job. A panic is its failure report.
@@ -49,6 +50,11 @@ use yizhao_wallet::Client;
 
 fn seconds() -> f64 {
     env_num("BENCH_SECONDS", 30.0)
+}
+
+/// How many logins run at once.
+fn clients() -> usize {
+    env_num("BENCH_CLIENTS", 32)
 }
 
 /// What one backend's timed window measured.
@@ -188,7 +194,7 @@ async fn licenses(client: &Client) -> Vec<License> {
 type Outcome = (Duration, Result<(), String>);
 
 fn run_backend(name: &'static str, database: Option<&str>) -> Window {
-    let clients: usize = env_num("BENCH_CLIENTS", 8);
+    let clients = clients();
     let secs = seconds();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -277,7 +283,7 @@ fn run_backend(name: &'static str, database: Option<&str>) -> Window {
 
 fn main() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let clients: usize = env_num("BENCH_CLIENTS", 8);
+    let clients = clients();
 
     // The bound: SM2 sign and verify, one thread each, as the crypto bench measures them.
     let crypto_secs = seconds().clamp(1.0, 3.0);

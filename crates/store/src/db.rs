@@ -301,7 +301,9 @@ impl LitePool {
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || checkpoint_loop(&checkpointer, &weak))
-            .map_err(|e| StoreError::Statement(format!("cannot start the checkpoint thread: {e}")))?;
+            .map_err(|e| {
+                StoreError::Statement(format!("cannot start the checkpoint thread: {e}"))
+            })?;
         Ok(pool)
     }
 

@@ -1,5 +1,10 @@
-//! yizhao's storage over sqlx: one [`Database`] over SQLite (embedded default) or PostgreSQL
-//! (scale), its migrations, and the SM3-chained append-only audit log (SYSTEM.md §6).
+//! yizhao's storage: one [`Database`] over SQLite (embedded default, through rusqlite, each
+//! statement run in the calling task) or PostgreSQL (scale, through sqlx), its migrations, and
+//! the SM3-chained append-only audit log (SYSTEM.md §6).
+//!
+//! SQLite statements block the calling thread for as long as they run: microseconds for the
+//! store's statements, up to the busy timeout (5 s) only when another process holds the file's
+//! write lock (an admin command run beside the server, say).
 //!
 //! Time never comes from the clock here: callers pass it in.
 

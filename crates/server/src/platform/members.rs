@@ -366,7 +366,10 @@ impl Platform {
         login: &MemberLogin,
     ) -> Result<bool, ApiError> {
         let s = &login.session;
-        if !tx.claim_qr_member_session(&login.qr_id, s.created_at).await? {
+        if !tx
+            .claim_qr_member_session(&login.qr_id, s.created_at)
+            .await?
+        {
             return Ok(false);
         }
         tx.insert_member_session(s).await?;

@@ -5,6 +5,7 @@
 
 mod audit;
 mod backoffice;
+mod statements;
 mod sweep;
 
 pub use yizhao_testkit::{TestDb, on_both};
