@@ -1,7 +1,7 @@
 //! The one statement layer over both backends: values bound by `$N` (also twice), NULLs, row
 //! decoding, rollback of a dropped transaction, and many concurrent writers and readers.
 
-use yizhao_store::{EnterpriseRow, GrantRow};
+use yizhao_store::{Database, EnterpriseRow, GrantRow};
 
 use crate::on_both;
 
@@ -21,6 +21,15 @@ fn enterprise(uscc: &str, name: &str) -> EnterpriseRow {
         registration_authority: "宜昌市市场监督管理局".into(),
         locality: "420500".into(),
     }
+}
+
+/// Commits the registry entry whose name is `name`.
+async fn upsert(db: &Database, name: &str) {
+    let mut tx = db.begin().await.unwrap();
+    tx.upsert_enterprise(&enterprise("914205027026300316", name))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
 }
 
 fn grant(id: &str, period: Option<(i64, i64)>) -> GrantRow {
@@ -50,14 +59,8 @@ fn grant(id: &str, period: Option<(i64, i64)>) -> GrantRow {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upsert_binds_a_value_used_twice_and_updates_the_row() {
     on_both(|t| async move {
-        let mut tx = t.db.begin().await.unwrap();
-        tx.upsert_enterprise(&enterprise("914205027026300316", "旧名"))
-            .await
-            .unwrap();
-        tx.upsert_enterprise(&enterprise("914205027026300316", "新名"))
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        upsert(&t.db, "旧名").await;
+        upsert(&t.db, "新名").await;
         let mut r = t.db.read().await.unwrap();
         let e = r.enterprise("914205027026300316").await.unwrap().unwrap();
         assert_eq!(
@@ -74,10 +77,8 @@ async fn an_upsert_binds_a_value_used_twice_and_updates_the_row() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nulls_and_values_come_back_as_stored() {
     on_both(|t| async move {
+        upsert(&t.db, "某公司").await;
         let mut tx = t.db.begin().await.unwrap();
-        tx.upsert_enterprise(&enterprise("914205027026300316", "某公司"))
-            .await
-            .unwrap();
         tx.insert_grant(&grant("g1", None)).await.unwrap();
         tx.insert_grant(&grant("g2", Some((1, 2)))).await.unwrap();
         tx.commit().await.unwrap();
@@ -116,11 +117,7 @@ async fn a_dropped_transaction_rolls_back_and_its_connection_serves_again() {
                 t.backend
             );
         }
-        let mut tx = t.db.begin().await.unwrap();
-        tx.upsert_enterprise(&enterprise("914205027026300316", "已提交"))
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        upsert(&t.db, "已提交").await;
         let mut r = t.db.read().await.unwrap();
         assert!(r.enterprise("914205027026300316").await.unwrap().is_some());
     })
@@ -130,11 +127,7 @@ async fn a_dropped_transaction_rolls_back_and_its_connection_serves_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_writers_and_readers_at_once_lose_nothing() {
     on_both(|t| async move {
-        let mut tx = t.db.begin().await.unwrap();
-        tx.upsert_enterprise(&enterprise("914205027026300316", "某公司"))
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        upsert(&t.db, "某公司").await;
         let mut set = tokio::task::JoinSet::new();
         for task in 0..16 {
             let db = t.db.clone();
