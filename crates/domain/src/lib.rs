@@ -5,4 +5,5 @@ pub mod authority;
 pub mod ids;
 pub mod qr;
 pub mod registry;
+pub mod seal;
 pub mod time;
