@@ -15,6 +15,7 @@ mod db;
 mod error;
 mod members;
 mod qr;
+mod seals;
 mod sql;
 mod sweep;
 
@@ -25,3 +26,4 @@ pub use db::{Backend, Database, LitePool, Transaction};
 pub use error::{Result, StoreError};
 pub use members::{MemberRow, MemberSessionRow};
 pub use qr::QrRow;
+pub use seals::{ImpressionRow, SealAdminRow, SealCollectionRow, SealRow, SealUseGrantRow};

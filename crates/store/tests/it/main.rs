@@ -5,6 +5,7 @@
 
 mod audit;
 mod backoffice;
+mod seals;
 mod statements;
 mod sweep;
 
