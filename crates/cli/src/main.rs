@@ -50,6 +50,8 @@ enum Command {
 enum AdminCommand {
     /// Create a window-staff account (网员注册窗口: registers tenderers and purchasers).
     CreateStaff(admin::CreateUserArgs),
+    /// Create a reviewer account (后台审核: reviews seal impressions, R13).
+    CreateReviewer(admin::CreateUserArgs),
 }
 
 /// Operator commands on the registry.
@@ -151,6 +153,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Audit(AuditCommand::Verify { store }) => audit_verify(&store).await,
             Command::Admin(AdminCommand::CreateStaff(args)) => {
                 admin::create_user(args, BackOfficeRole::Staff).await
+            }
+            Command::Admin(AdminCommand::CreateReviewer(args)) => {
+                admin::create_user(args, BackOfficeRole::Reviewer).await
             }
         }
     })

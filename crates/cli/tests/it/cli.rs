@@ -59,21 +59,14 @@ fn audit_verify_on_a_missing_data_folder_fails_and_creates_nothing() {
 }
 
 #[test]
-fn admin_create_staff_makes_an_account_once_and_audits_it() {
+fn admin_create_staff_and_reviewer_make_an_account_once_and_audit_it() {
     use std::io::Write as _;
     use std::process::Stdio;
 
     let data = tempfile::tempdir().unwrap();
-    let create = |password: &str| {
+    let create_as = |command: &str, username: &str, password: &str| {
         let mut child = yizhao()
-            .args([
-                "admin",
-                "create-staff",
-                "--username",
-                "w1",
-                "--name",
-                "李窗口",
-            ])
+            .args(["admin", command, "--username", username, "--name", "李窗口"])
             .args(["--password-stdin", "--data"])
             .arg(data.path())
             .env("YIZHAO_KEY_PASSWORD", "test-key-password")
@@ -85,6 +78,7 @@ fn admin_create_staff_makes_an_account_once_and_audits_it() {
         writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
         child.wait_with_output().unwrap()
     };
+    let create = |password: &str| create_as("create-staff", "w1", password);
     let out = create("short");
     assert!(!out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
@@ -105,6 +99,15 @@ fn admin_create_staff_makes_an_account_once_and_audits_it() {
     assert!(!out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("backoffice.username_taken"), "{stderr}");
+
+    let out = create_as("create-reviewer", "q1", "review-pass-1");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("created reviewer user q1"), "{stdout}");
+    let out = create_as("create-reviewer", "w1", "review-pass-1");
+    assert!(
+        !out.status.success(),
+        "a staff name is not reused for a reviewer"
+    );
 
     let out = yizhao()
         .args(["audit", "verify", "--data"])
