@@ -107,6 +107,12 @@ pub async fn start(
         tracing::info!(registry.count = rows.len(), "demo registry loaded");
     }
     let authority = Arc::new(authority);
+    let seals = Arc::new(yizhao_server::seal::Seals::new(
+        db.clone(),
+        Arc::new(SystemClock),
+        Arc::new(SystemRandom),
+        authority.clone(),
+    ));
     let platform = yizhao_server::platform::Platform::start(
         db,
         Arc::new(SystemClock),
@@ -127,6 +133,7 @@ pub async fn start(
     Ok(Services {
         authority,
         platform: Arc::new(platform),
+        seals,
     })
 }
 
@@ -136,12 +143,12 @@ const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 /// Sweeps expired QR requests, sessions, codes and challenges now and then, for as long as the
 /// process runs (a failed sweep is logged and tried again next time).
 pub fn spawn_sweeper(services: &Services) {
-    let (authority, platform) = (services.authority.clone(), services.platform.clone());
+    let services = Services {
+        authority: services.authority.clone(),
+        platform: services.platform.clone(),
+        seals: services.seals.clone(),
+    };
     tokio::spawn(async move {
-        let services = Services {
-            authority,
-            platform,
-        };
         let mut every = tokio::time::interval(SWEEP_EVERY);
         loop {
             every.tick().await;

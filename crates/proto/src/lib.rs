@@ -3,6 +3,7 @@
 
 pub mod authority;
 pub mod qr;
+pub mod seal;
 
 use serde::{Deserialize, Serialize};
 

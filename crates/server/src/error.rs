@@ -89,6 +89,26 @@ impl From<AuthorityError> for ApiError {
     }
 }
 
+impl From<yizhao_domain::seal::SealError> for ApiError {
+    fn from(e: yizhao_domain::seal::SealError) -> Self {
+        use yizhao_domain::seal::SealError as E;
+        let status = match &e {
+            E::NeedsSealGrant
+            | E::OnlyLegalRepresentative
+            | E::NeedsLicenseAuthorization
+            | E::NotManagerOfType(_)
+            | E::GrantNotYetEffective
+            | E::GrantEnded
+            | E::GrantRevoked
+            | E::MatterNotGranted
+            | E::NoUsesLeft => StatusCode::FORBIDDEN,
+            E::AlreadyReviewed(_) => StatusCode::CONFLICT,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        ApiError::new(status, e.code(), e.to_string())
+    }
+}
+
 impl From<yizhao_store::StoreError> for ApiError {
     fn from(e: yizhao_store::StoreError) -> Self {
         ApiError::internal(&e)

@@ -9,6 +9,7 @@ pub mod openapi;
 pub mod pages;
 pub mod platform;
 pub mod rng;
+pub mod seal;
 
 use std::sync::Arc;
 
@@ -27,6 +28,8 @@ pub struct Services {
     pub authority: Arc<Authority>,
     /// The trading platform.
     pub platform: Arc<platform::Platform>,
+    /// The seal authority.
+    pub seals: Arc<seal::Seals>,
 }
 
 /// How long expired QR requests, sessions, codes and challenges are kept before the sweep
@@ -54,6 +57,10 @@ pub fn router(services: &Services) -> Router {
         .nest(
             "/platform/api/v1",
             platform::http::pc_routes(services.platform.clone()),
+        )
+        .nest(
+            yizhao_proto::seal::PREFIX,
+            seal::http::routes(services.seals.clone()),
         )
         .merge(platform::http::wallet_routes(services.platform.clone()))
         .merge(pages::routes(services.platform.clone()))

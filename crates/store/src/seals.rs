@@ -495,6 +495,14 @@ impl Transaction {
         sql::query_as(&sql).bind(id).fetch_optional(self).await
     }
 
+    /// An entity's seal use grants, newest first.
+    pub async fn seal_use_grants_of_entity(&mut self, uscc: &str) -> Result<Vec<SealUseGrantRow>> {
+        let sql = format!(
+            "SELECT {USE_GRANT_COLS} FROM seal_use_grants WHERE uscc = $1 ORDER BY granted_at DESC, id"
+        );
+        sql::query_as(&sql).bind(uscc).fetch_all(self).await
+    }
+
     /// A person's seal use grants in an entity (all of them, newest first: collection lists
     /// them to choose from).
     pub async fn seal_use_grants_of_person(

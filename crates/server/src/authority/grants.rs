@@ -203,7 +203,46 @@ impl Authority {
         Ok(result)
     }
 
-    fn own_entity(&self, actor: &Actor, uscc: &str) -> Result<(), ApiError> {
+    /// The role the person with `id_number` holds in the entity `uscc` now: its legal
+    /// representative (per the registry), or a live license admin or agent grant; `None` if
+    /// neither. Other services use it to check that a person "holds a license authorization"
+    /// of the entity (R15, R16).
+    pub async fn person_role(
+        &self,
+        tx: &mut Transaction,
+        uscc: &str,
+        id_number: &str,
+    ) -> Result<Option<Role>, ApiError> {
+        if tx
+            .enterprise(uscc)
+            .await?
+            .is_some_and(|e| e.lr_id_number == id_number)
+        {
+            return Ok(Some(Role::LegalRepresentative));
+        }
+        let now = Timestamp(self.now());
+        for g in tx.live_grants_of_person(id_number).await? {
+            if g.uscc != uscc {
+                continue;
+            }
+            let period = match (g.period_start, g.period_end) {
+                (Some(s), Some(e)) => Some(Period::new(Timestamp(s), Timestamp(e))?),
+                _ => None,
+            };
+            let status = rules::GrantStatus::at(period, g.revoked_at.map(Timestamp), now);
+            if matches!(
+                status,
+                rules::GrantStatus::Active | rules::GrantStatus::NotYetEffective
+            ) && let Some(role) = Role::parse(&g.role)
+            {
+                return Ok(Some(role));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Refuses an actor whose license is not of the entity `uscc`.
+    pub fn own_entity(&self, actor: &Actor, uscc: &str) -> Result<(), ApiError> {
         if actor.license.uscc != uscc {
             return Err(ApiError::new(
                 axum::http::StatusCode::FORBIDDEN,

@@ -144,7 +144,7 @@ pub fn mask_phone(p: &str) -> String {
     Phone::parse(p).map_or_else(|_| "****".into(), |p| p.to_string())
 }
 
-fn mask_id(id: &str) -> String {
+pub(crate) fn mask_id(id: &str) -> String {
     IdNumber::parse(id)
         .map(|i| i.to_string())
         .unwrap_or_else(|_| "****".into())

@@ -8,6 +8,7 @@ mod members;
 mod pages;
 mod qr;
 mod relying_parties;
+mod seals;
 
 use std::sync::Arc;
 
@@ -25,6 +26,7 @@ use yizhao_gm::{PrivateKey, SuiteId};
 use yizhao_proto::authority as api;
 use yizhao_server::platform::{Platform, PlatformConfig};
 use yizhao_server::rng::{PortRng, RandomSource};
+use yizhao_server::seal::Seals;
 use yizhao_server::{Authority, AuthorityConfig, Services, router};
 use yizhao_store::Database;
 
@@ -55,6 +57,7 @@ pub struct TestApp {
     pub router: Router,
     pub authority: Arc<Authority>,
     pub platform: Arc<Platform>,
+    pub seals: Arc<Seals>,
     pub clock: Arc<ManualClock>,
     pub rng: Arc<TestRandom>,
 }
@@ -116,14 +119,22 @@ impl TestApp {
             .collect();
         authority.import_registry(&rows, "test").await.unwrap();
         let platform = start_platform(&authority, &clock, &rng, PlatformConfig::default()).await;
+        let seals = Arc::new(Seals::new(
+            db.clone(),
+            clock.clone(),
+            rng.clone(),
+            authority.clone(),
+        ));
         let router = router(&Services {
             authority: authority.clone(),
             platform: platform.clone(),
+            seals: seals.clone(),
         });
         TestApp {
             router,
             authority,
             platform,
+            seals,
             clock,
             rng,
         }
@@ -135,6 +146,7 @@ impl TestApp {
         self.router = router(&Services {
             authority: self.authority.clone(),
             platform: self.platform.clone(),
+            seals: self.seals.clone(),
         });
     }
 
@@ -280,10 +292,22 @@ impl Phone {
         Ok(self.licenses.len() - 1)
     }
 
-    /// A signed request with license `i`.
+    /// A signed request with license `i` to the license authority.
     pub async fn signed(
         &self,
         app: &TestApp,
+        i: usize,
+        action: &str,
+        payload: Value,
+    ) -> (StatusCode, Value) {
+        self.signed_to(app, &a("/signed"), i, action, payload).await
+    }
+
+    /// A signed request with license `i` to the `/signed` endpoint at `path` (any service's).
+    pub async fn signed_to(
+        &self,
+        app: &TestApp,
+        path: &str,
         i: usize,
         action: &str,
         payload: Value,
@@ -301,8 +325,7 @@ impl Phone {
             certificate: lic.certificate.clone(),
             signature: sig,
         };
-        app.call(Method::POST, &a("/signed"), None, Some(json(&s)))
-            .await
+        app.call(Method::POST, path, None, Some(json(&s))).await
     }
 
     pub async fn status(&self, app: &TestApp, i: usize, matter: Option<&str>) -> api::StatusBody {

@@ -1,0 +1,460 @@
+//! The seal authority (电子印章系统, SYSTEM.md §1): seal admins per seal type and seal use grants
+//! (R15, R16), with their counted uses. Requests are signed with a license key; the license
+//! authority checks the signature, the challenge and the license (its public API), and says
+//! which role a person holds in an entity. Handlers in [`http`] parse and map; the rules are in
+//! `yizhao_domain::seal`.
+
+pub mod http;
+
+use std::sync::Arc;
+
+use yizhao_domain::authority::{GrantStatus, Period, Role, Scope};
+use yizhao_domain::seal::{
+    self as rules, SealManager, SealType, SealUseGrant, SealUseRequest, Shape,
+};
+use yizhao_domain::time::{Clock, Timestamp};
+use yizhao_proto::authority::Signed;
+use yizhao_proto::seal as api;
+use yizhao_store::{Database, SealAdminRow, SealUseGrantRow, Transaction};
+
+use crate::authority::{Actor, Authority, mask_id};
+use crate::error::ApiError;
+use crate::rng::{RandomSource, random_hex};
+
+/// The seal authority service.
+pub struct Seals {
+    db: Database,
+    clock: Arc<dyn Clock>,
+    rng: Arc<dyn RandomSource>,
+    authority: Arc<Authority>,
+}
+
+fn parse_error(what: &str) -> ApiError {
+    ApiError::bad_request(
+        "request.invalid_body",
+        format!("请求内容无法解析（{what}）。"),
+    )
+}
+
+fn seal_type(code: &str) -> Result<SealType, ApiError> {
+    SealType::parse(code).ok_or_else(|| {
+        ApiError::bad_request("seal.unknown_type", format!("未知的印章类型：{code}"))
+    })
+}
+
+fn admin_item(a: &SealAdminRow) -> api::SealAdminItem {
+    api::SealAdminItem {
+        id: a.id.clone(),
+        seal_type: a.seal_type.clone(),
+        seal_type_name: SealType::parse(&a.seal_type)
+            .map_or_else(String::new, |t| t.label().into()),
+        name: a.name.clone(),
+        id_number_masked: mask_id(&a.id_number),
+        appointed_at: a.appointed_at,
+    }
+}
+
+/// The domain's view of a stored use grant.
+fn use_grant(g: &SealUseGrantRow) -> Result<SealUseGrant, ApiError> {
+    let scope = if g.scope == "all" {
+        Scope::AllBusiness
+    } else {
+        let codes: Vec<String> =
+            serde_json::from_str(&g.scope).map_err(|e| ApiError::internal(&e))?;
+        Scope::precise(&codes)?
+    };
+    Ok(SealUseGrant {
+        period: Period::new(Timestamp(g.period_start), Timestamp(g.period_end))?,
+        scope,
+        uses_left: u32::try_from(g.uses_left).unwrap_or(0),
+        revoked_at: g.revoked_at.map(Timestamp),
+    })
+}
+
+impl Seals {
+    /// The service over `db`, asking `authority` about licenses.
+    pub fn new(
+        db: Database,
+        clock: Arc<dyn Clock>,
+        rng: Arc<dyn RandomSource>,
+        authority: Arc<Authority>,
+    ) -> Self {
+        Seals {
+            db,
+            clock,
+            rng,
+            authority,
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now().0
+    }
+
+    /// The catalogue of seal types, their shapes and sizes (R13).
+    pub fn catalogue(&self) -> Vec<api::SealTypeItem> {
+        SealType::ALL
+            .iter()
+            .map(|t| api::SealTypeItem {
+                code: t.as_str().into(),
+                name: t.label().into(),
+                shapes: t
+                    .shapes()
+                    .iter()
+                    .map(|s: &Shape| api::ShapeItem {
+                        code: s.as_str().into(),
+                        name: s.label().into(),
+                        sizes_mm: s
+                            .sizes()
+                            .iter()
+                            .map(|z| (z.width_mm, z.height_mm))
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    fn use_grant_item(&self, g: &SealUseGrantRow) -> Result<api::SealGrantItem, ApiError> {
+        let domain = use_grant(g)?;
+        Ok(api::SealGrantItem {
+            id: g.id.clone(),
+            seal_type: g.seal_type.clone(),
+            seal_type_name: SealType::parse(&g.seal_type)
+                .map_or_else(String::new, |t| t.label().into()),
+            name: g.name.clone(),
+            id_number_masked: mask_id(&g.id_number),
+            period: (g.period_start, g.period_end),
+            reason: g.reason.clone(),
+            matters: match &domain.scope {
+                Scope::AllBusiness => vec!["all".into()],
+                Scope::Precise(codes) => codes.clone(),
+            },
+            uses_total: u32::try_from(g.uses_total).unwrap_or(0),
+            uses_left: domain.uses_left,
+            status: domain.status(Timestamp(self.now())).as_str().into(),
+        })
+    }
+
+    /// What the actor manages: everything as legal representative, its types as seal admin.
+    async fn manager(&self, tx: &mut Transaction, actor: &Actor) -> Result<SealManager, ApiError> {
+        if actor.role == Role::LegalRepresentative {
+            return Ok(SealManager::LegalRepresentative);
+        }
+        let types: Vec<SealType> = tx
+            .live_seal_admins(&actor.license.uscc)
+            .await?
+            .iter()
+            .filter(|a| a.id_number == actor.license.id_number)
+            .filter_map(|a| SealType::parse(&a.seal_type))
+            .collect();
+        if types.is_empty() {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "seal.not_a_manager",
+                "只有法定代表人或印章管理员可以管理印章授权。",
+            ));
+        }
+        Ok(SealManager::SealAdmin(types))
+    }
+
+    async fn audit(
+        &self,
+        tx: &mut Transaction,
+        actor: &Actor,
+        action: &str,
+        uscc: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), ApiError> {
+        let who = format!("license:{}", actor.license.serial);
+        crate::audit::record(&self.db, tx, self.now(), (&who, action, uscc), &detail).await
+    }
+
+    /// Run one signed request; returns its JSON result.
+    pub async fn signed(&self, s: &Signed) -> Result<serde_json::Value, ApiError> {
+        let mut tx = self.db.begin().await?;
+        let actor = self.authority.verify_signed(&mut tx, s).await?;
+        let result = match s.action.as_str() {
+            "seal_admins.list" => {
+                let p: yizhao_proto::authority::EntityRef =
+                    serde_json::from_str(&s.payload).map_err(|_| parse_error("EntityRef"))?;
+                self.authority.own_entity(&actor, &p.uscc)?;
+                self.manager(&mut tx, &actor).await?;
+                let items: Vec<_> = tx
+                    .live_seal_admins(&p.uscc)
+                    .await?
+                    .iter()
+                    .map(admin_item)
+                    .collect();
+                serde_json::to_value(items)
+            }
+            "seal_admins.add" => {
+                let p: api::AddSealAdmin =
+                    serde_json::from_str(&s.payload).map_err(|_| parse_error("AddSealAdmin"))?;
+                serde_json::to_value(self.add_admin(&mut tx, &actor, &p).await?)
+            }
+            "seal_admins.remove" => {
+                let p: api::SealGrantRef =
+                    serde_json::from_str(&s.payload).map_err(|_| parse_error("SealGrantRef"))?;
+                self.authority.own_entity(&actor, &p.uscc)?;
+                rules::check_appoint_seal_admin(actor.role, true)?;
+                let now = self.now();
+                if !tx
+                    .revoke_seal_admin(&p.id, &p.uscc, now, &actor.license.serial)
+                    .await?
+                {
+                    return Err(already_revoked());
+                }
+                self.audit(
+                    &mut tx,
+                    &actor,
+                    "seal.admin_remove",
+                    &p.uscc,
+                    serde_json::json!({ "id": p.id }),
+                )
+                .await?;
+                Ok(serde_json::json!({ "removed": p.id }))
+            }
+            "seal_grants.list" => {
+                let p: yizhao_proto::authority::EntityRef =
+                    serde_json::from_str(&s.payload).map_err(|_| parse_error("EntityRef"))?;
+                self.authority.own_entity(&actor, &p.uscc)?;
+                let manager = self.manager(&mut tx, &actor).await?;
+                let mut items = Vec::new();
+                for g in tx.seal_use_grants_of_entity(&p.uscc).await? {
+                    if SealType::parse(&g.seal_type).is_some_and(|t| manager.manages(t)) {
+                        items.push(self.use_grant_item(&g)?);
+                    }
+                }
+                serde_json::to_value(items)
+            }
+            "seal_grants.add" => {
+                let p: api::AddSealGrant =
+                    serde_json::from_str(&s.payload).map_err(|_| parse_error("AddSealGrant"))?;
+                serde_json::to_value(self.add_use_grant(&mut tx, &actor, &p).await?)
+            }
+            "seal_grants.revoke" => {
+                let p: api::SealGrantRef =
+                    serde_json::from_str(&s.payload).map_err(|_| parse_error("SealGrantRef"))?;
+                self.authority.own_entity(&actor, &p.uscc)?;
+                let manager = self.manager(&mut tx, &actor).await?;
+                let g = tx
+                    .seal_use_grant(&p.id)
+                    .await?
+                    .filter(|g| g.uscc == p.uscc)
+                    .ok_or_else(|| {
+                        ApiError::not_found("seal.grant_not_found", "未找到该印章使用授权。")
+                    })?;
+                let t = seal_type(&g.seal_type)?;
+                if !manager.manages(t) {
+                    return Err(rules::SealError::NotManagerOfType(t.label()).into());
+                }
+                let now = self.now();
+                if !tx
+                    .revoke_seal_use_grant(&p.id, &p.uscc, now, &actor.license.serial)
+                    .await?
+                {
+                    return Err(already_revoked());
+                }
+                self.audit(
+                    &mut tx,
+                    &actor,
+                    "seal.grant_revoke",
+                    &p.uscc,
+                    serde_json::json!({ "id": p.id }),
+                )
+                .await?;
+                Ok(serde_json::json!({ "revoked": p.id }))
+            }
+            "seal_grants.mine" => {
+                let uscc = actor.license.uscc.clone();
+                let admin_of = tx
+                    .live_seal_admins(&uscc)
+                    .await?
+                    .iter()
+                    .filter(|a| a.id_number == actor.license.id_number)
+                    .map(admin_item)
+                    .collect();
+                let mut use_grants = Vec::new();
+                for g in tx
+                    .seal_use_grants_of_person(&uscc, &actor.license.id_number)
+                    .await?
+                {
+                    use_grants.push(self.use_grant_item(&g)?);
+                }
+                serde_json::to_value(api::MySealGrants {
+                    admin_of,
+                    use_grants,
+                })
+            }
+            other => {
+                return Err(ApiError::bad_request(
+                    "request.action",
+                    format!("未知的操作：{other}"),
+                ));
+            }
+        }
+        .map_err(|e| ApiError::internal(&e))?;
+        tx.commit().await?;
+        Ok(result)
+    }
+
+    /// R15: the legal representative names a seal admin of one seal type.
+    async fn add_admin(
+        &self,
+        tx: &mut Transaction,
+        actor: &Actor,
+        p: &api::AddSealAdmin,
+    ) -> Result<api::SealAdminItem, ApiError> {
+        self.authority.own_entity(actor, &p.uscc)?;
+        let t = seal_type(&p.seal_type)?;
+        let role = self
+            .authority
+            .person_role(tx, &p.uscc, &p.id_number)
+            .await?;
+        rules::check_appoint_seal_admin(
+            actor.role,
+            role.is_some_and(|r| r != Role::LegalRepresentative),
+        )?;
+        let already = tx
+            .live_seal_admins(&p.uscc)
+            .await?
+            .into_iter()
+            .any(|a| a.id_number == p.id_number && a.seal_type == t.as_str());
+        if already {
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "seal.already_admin",
+                format!("该人员已经是{}的印章管理员。", t.label()),
+            ));
+        }
+        let row = SealAdminRow {
+            id: random_hex(self.rng.as_ref(), 16),
+            uscc: p.uscc.clone(),
+            seal_type: t.as_str().into(),
+            name: p.name.trim().into(),
+            id_number: p.id_number.clone(),
+            appointed_by: actor.license.serial.clone(),
+            appointed_at: self.now(),
+            revoked_at: None,
+            revoked_by: None,
+        };
+        tx.insert_seal_admin(&row).await?;
+        self.audit(
+            tx,
+            actor,
+            "seal.admin_add",
+            &p.uscc,
+            serde_json::json!({ "id": row.id, "seal_type": row.seal_type, "name": row.name }),
+        )
+        .await?;
+        Ok(admin_item(&row))
+    }
+
+    /// R16: the legal representative or a seal admin of the type grants its use.
+    async fn add_use_grant(
+        &self,
+        tx: &mut Transaction,
+        actor: &Actor,
+        p: &api::AddSealGrant,
+    ) -> Result<api::SealGrantItem, ApiError> {
+        self.authority.own_entity(actor, &p.uscc)?;
+        let manager = self.manager(tx, actor).await?;
+        let now = self.now();
+        let period = Period::new(Timestamp(p.start.unwrap_or(now)), Timestamp(p.end))?;
+        let scope = match p.mode.as_str() {
+            "all" => Scope::AllBusiness,
+            "precise" => Scope::precise(&p.matters)?,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "request.mode",
+                    "授权方式应为全业务授权（all）或精准授权（precise）。",
+                ));
+            }
+        };
+        let req = SealUseRequest {
+            seal_type: seal_type(&p.seal_type)?,
+            period,
+            reason: p.reason.trim().into(),
+            scope,
+            uses: p.uses,
+        };
+        let holds = self
+            .authority
+            .person_role(tx, &p.uscc, &p.id_number)
+            .await?
+            .is_some();
+        rules::check_grant_use(&manager, holds, &req)?;
+        let row = SealUseGrantRow {
+            id: random_hex(self.rng.as_ref(), 16),
+            uscc: p.uscc.clone(),
+            seal_type: req.seal_type.as_str().into(),
+            name: p.name.trim().into(),
+            id_number: p.id_number.clone(),
+            period_start: req.period.start.0,
+            period_end: req.period.end.0,
+            reason: req.reason.clone(),
+            scope: match &req.scope {
+                Scope::AllBusiness => "all".into(),
+                Scope::Precise(codes) => {
+                    serde_json::to_string(codes).map_err(|e| ApiError::internal(&e))?
+                }
+            },
+            uses_total: i64::from(req.uses),
+            uses_left: i64::from(req.uses),
+            granted_by: actor.license.serial.clone(),
+            granted_at: now,
+            revoked_at: None,
+            revoked_by: None,
+        };
+        tx.insert_seal_use_grant(&row).await?;
+        self.audit(
+            tx,
+            actor,
+            "seal.grant_add",
+            &p.uscc,
+            serde_json::json!({
+                "id": row.id, "seal_type": row.seal_type, "name": row.name,
+                "uses": row.uses_total, "period": [row.period_start, row.period_end],
+            }),
+        )
+        .await?;
+        self.use_grant_item(&row)
+    }
+
+    /// Take one use of a seal use grant for `matter` now (R16): atomically, so concurrent
+    /// signatures never take more uses than granted. The refusal says why.
+    pub async fn take_use(&self, grant_id: &str, matter: &str) -> Result<u32, ApiError> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let g = tx
+            .seal_use_grant(grant_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("seal.grant_not_found", "未找到该印章使用授权。"))?;
+        let domain = use_grant(&g)?;
+        domain.check_use(matter, Timestamp(now))?;
+        if !tx.take_seal_use(grant_id, now).await? {
+            return Err(rules::SealError::NoUsesLeft.into());
+        }
+        tx.commit().await?;
+        Ok(domain.uses_left.saturating_sub(1))
+    }
+
+    /// The status of a seal use grant now, for collected seals: usable only while active.
+    pub async fn use_grant_status(&self, grant_id: &str) -> Result<GrantStatus, ApiError> {
+        let mut tx = self.db.read().await?;
+        let g = tx
+            .seal_use_grant(grant_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("seal.grant_not_found", "未找到该印章使用授权。"))?;
+        Ok(use_grant(&g)?.status(Timestamp(self.now())))
+    }
+}
+
+fn already_revoked() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::CONFLICT,
+        "seal.already_revoked",
+        "该授权已撤销，无需重复操作。",
+    )
+}

@@ -1,0 +1,204 @@
+//! The seal authority: seal admins per seal type (R15) and seal use grants with counted uses
+//! (R16), over signed requests, on both backends.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use yizhao_domain::authority::GrantStatus;
+use yizhao_domain::registry::{demo_person, demo_registry_entry};
+use yizhao_proto::seal as api;
+use yizhao_store::AuditVerdict;
+use yizhao_testkit::on_both;
+
+use crate::{Phone, T0, TestApp, code};
+
+const COMPANY: &str = "宜昌市示范建设工程有限公司";
+const DAY: i64 = 86_400;
+const BIDDING: &str = "egov.ndrc.bidding";
+
+fn uscc() -> String {
+    demo_registry_entry(COMPANY)
+        .unwrap()
+        .uscc
+        .as_str()
+        .to_owned()
+}
+
+fn person(name: &str) -> Phone {
+    let p = demo_person(name).unwrap();
+    Phone::new(&p.name, p.id_number.as_str(), p.phone.as_str())
+}
+
+fn person_json(name: &str) -> Value {
+    let p = demo_person(name).unwrap();
+    json!({"name": p.name, "id_number": p.id_number.as_str(), "phone": p.phone.as_str()})
+}
+
+fn id_number(name: &str) -> String {
+    demo_person(name).unwrap().id_number.as_str().to_owned()
+}
+
+/// A signed request to the seal authority with the phone's first license.
+async fn seal(app: &TestApp, who: &Phone, action: &str, payload: Value) -> (StatusCode, Value) {
+    who.signed_to(app, &format!("{}/signed", api::PREFIX), 0, action, payload)
+        .await
+}
+
+fn grant_to_wang(seal_type: &str, uses: u32) -> Value {
+    json!({
+        "uscc": uscc(), "seal_type": seal_type, "name": "王强", "id_number": id_number("王强"),
+        "end": T0 + 30 * DAY, "reason": "宜昌市某项目投标", "mode": "precise",
+        "matters": [BIDDING], "uses": uses,
+    })
+}
+
+// R15, R16
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seal_admins_and_use_grants_follow_the_rules() {
+    on_both(|t| async move {
+        let app = TestApp::new(t.db.clone()).await;
+        let mut zw = person("张伟");
+        zw.realname(&app).await.unwrap();
+        zw.download(&app, &uscc(), None).await.unwrap();
+
+        // A person without a license authorization of the entity can't be named.
+        let (s, v) = seal(
+            &app,
+            &zw,
+            "seal_admins.add",
+            json!({"uscc": uscc(), "seal_type": "bid", "name": "王强", "id_number": id_number("王强")}),
+        )
+        .await;
+        assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "seal.needs_license_authorization"));
+
+        // 李娜 becomes license admin, 王强 agent; both download.
+        let (s, v) = zw
+            .signed(&app, 0, "admins.add", json!({"uscc": uscc(), "person": person_json("李娜")}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = zw
+            .signed(
+                &app,
+                0,
+                "authorizations.add",
+                json!({"uscc": uscc(), "agent": person_json("王强"), "mode": "all"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let mut ln = person("李娜");
+        ln.realname(&app).await.unwrap();
+        ln.download(&app, &uscc(), None).await.unwrap();
+        let mut wq = person("王强");
+        wq.realname(&app).await.unwrap();
+        wq.download(&app, &uscc(), None).await.unwrap();
+
+        // R15: the legal representative names 李娜 seal admin of the bid seal, once.
+        let add_ln = json!({"uscc": uscc(), "seal_type": "bid", "name": "李娜", "id_number": id_number("李娜")});
+        let (s, v) = seal(&app, &zw, "seal_admins.add", add_ln.clone()).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let admin: api::SealAdminItem = serde_json::from_value(v).unwrap();
+        assert_eq!((admin.seal_type_name.as_str(), admin.name.as_str()), ("投标专用章", "李娜"));
+        let (s, v) = seal(&app, &zw, "seal_admins.add", add_ln).await;
+        assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "seal.already_admin"));
+        // Only the legal representative names seal admins.
+        let (s, v) = seal(
+            &app,
+            &ln,
+            "seal_admins.add",
+            json!({"uscc": uscc(), "seal_type": "bid", "name": "王强", "id_number": id_number("王强")}),
+        )
+        .await;
+        assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "seal.only_legal_rep"));
+
+        // R16: the seal admin grants the use of her type only; an agent grants nothing.
+        let (s, v) = seal(&app, &ln, "seal_grants.add", grant_to_wang("official", 5)).await;
+        assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "seal.not_manager_of_type"));
+        let (s, v) = seal(&app, &wq, "seal_grants.add", grant_to_wang("bid", 5)).await;
+        assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "seal.not_a_manager"));
+        let (s, v) = seal(&app, &ln, "seal_grants.add", grant_to_wang("bid", 0)).await;
+        assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "seal.uses_out_of_range"));
+        let (s, v) = seal(&app, &ln, "seal_grants.add", grant_to_wang("bid", 5)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let grant: api::SealGrantItem = serde_json::from_value(v).unwrap();
+        assert_eq!(
+            (grant.uses_left, grant.status.as_str(), grant.matters.clone()),
+            (5, "active", vec![BIDDING.to_owned()])
+        );
+
+        // What each holder was given (collection lists these).
+        let (_, v) = seal(&app, &wq, "seal_grants.mine", json!({})).await;
+        let mine: api::MySealGrants = serde_json::from_value(v).unwrap();
+        assert_eq!((mine.admin_of.len(), mine.use_grants.len()), (0, 1));
+        let (_, v) = seal(&app, &ln, "seal_grants.mine", json!({})).await;
+        let mine: api::MySealGrants = serde_json::from_value(v).unwrap();
+        assert_eq!(mine.admin_of[0].seal_type, "bid");
+        let (s, v) = seal(&app, &zw, "seal_grants.list", json!({"uscc": uscc()})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v.as_array().map(Vec::len), Some(1));
+
+        // Uses are counted: five, then no more; not for another matter.
+        let e = app.seals.take_use(&grant.id, "egov.mof.procurement").await.unwrap_err();
+        assert_eq!(e.code, "seal.matter_not_granted");
+        for left in (0..5).rev() {
+            assert_eq!(app.seals.take_use(&grant.id, BIDDING).await.unwrap(), left);
+        }
+        let e = app.seals.take_use(&grant.id, BIDDING).await.unwrap_err();
+        assert_eq!(e.code, "seal.no_uses_left");
+
+        // Revocation ends the grant (and so its collected seals' use).
+        let (s, v) = seal(&app, &zw, "seal_grants.add", grant_to_wang("bid", 3)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let second: api::SealGrantItem = serde_json::from_value(v).unwrap();
+        let revoke = json!({"uscc": uscc(), "id": second.id});
+        let (s, v) = seal(&app, &wq, "seal_grants.revoke", revoke.clone()).await;
+        assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "seal.not_a_manager"));
+        let (s, v) = seal(&app, &zw, "seal_grants.revoke", revoke.clone()).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = seal(&app, &zw, "seal_grants.revoke", revoke).await;
+        assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "seal.already_revoked"));
+        assert_eq!(
+            app.seals.use_grant_status(&second.id).await.unwrap(),
+            GrantStatus::Revoked
+        );
+        let e = app.seals.take_use(&second.id, BIDDING).await.unwrap_err();
+        assert_eq!(e.code, "seal.grant_revoked");
+
+        // Removing the seal admin ends her management.
+        let (s, v) = seal(
+            &app,
+            &zw,
+            "seal_admins.remove",
+            json!({"uscc": uscc(), "id": admin.id}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = seal(&app, &ln, "seal_grants.add", grant_to_wang("bid", 5)).await;
+        assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "seal.not_a_manager"));
+
+        assert!(matches!(
+            t.db.verify_audit().await.unwrap(),
+            AuditVerdict::Intact { .. }
+        ));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalogue_lists_every_seal_type_with_shapes_and_sizes() {
+    on_both(|t| async move {
+        let app = TestApp::new(t.db).await;
+        let types: Vec<api::SealTypeItem> = app
+            .ok(
+                Method::GET,
+                &format!("{}/catalogue", api::PREFIX),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(types.len(), 7);
+        let invoice = types.iter().find(|t| t.code == "invoice").unwrap();
+        assert_eq!(invoice.name, "发票专用章");
+        assert_eq!(invoice.shapes.len(), 1);
+        assert_eq!(invoice.shapes[0].sizes_mm[0], (40, 30));
+    })
+    .await;
+}
