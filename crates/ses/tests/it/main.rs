@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod openssl;
 mod seal;
 
 use der::asn1::{AnyRef, OctetString};
