@@ -34,9 +34,21 @@ pub enum SesError {
     /// starts, a picture that is not what its type says).
     #[error("电子印章参数错误：{0}")]
     Parameter(String),
-    /// The maker's key could not sign.
-    #[error("电子印章签名失败：{0}")]
+    /// The maker's or signer's key could not sign.
+    #[error("签名失败：{0}")]
     Signing(String),
+    /// The signer's signature (`SES_Signature.signature`) does not verify over `toSign`.
+    #[error("电子签章的签名值验证失败，签章数据可能已被篡改。")]
+    SignatureValue,
+    /// The signer's certificate cannot be parsed, or its chain was rejected.
+    #[error("签章人证书无效：{0}")]
+    SignerCertificate(String),
+    /// The signer's certificate is not among the seal's holders (`certList`).
+    #[error("签章人证书不在该电子印章的证书列表中，无权使用该印章。")]
+    NotHolder,
+    /// The digest of the original does not match `dataHash`.
+    #[error("原文摘要与签章记录不符，文档可能已被篡改。")]
+    DataHash,
 }
 
 impl SesError {
@@ -52,6 +64,10 @@ impl SesError {
             SesError::Expired => "ses.expired",
             SesError::Parameter(_) => "ses.parameter",
             SesError::Signing(_) => "ses.signing",
+            SesError::SignatureValue => "ses.signature_value",
+            SesError::SignerCertificate(_) => "ses.signer_certificate",
+            SesError::NotHolder => "ses.not_holder",
+            SesError::DataHash => "ses.data_hash",
         }
     }
 }
@@ -81,6 +97,10 @@ mod tests {
             SesError::Expired,
             SesError::Parameter(String::new()),
             SesError::Signing(String::new()),
+            SesError::SignatureValue,
+            SesError::SignerCertificate(String::new()),
+            SesError::NotHolder,
+            SesError::DataHash,
         ];
         let mut codes: Vec<_> = all.iter().map(SesError::code).collect();
         assert!(codes.iter().all(|c| c.starts_with("ses.")));

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use der::asn1::{Any, AnyRef, BitString, GeneralizedTime, Ia5String, OctetString, PrintableString};
-use der::{Decode, Encode, Reader, Tag, Tagged};
+use der::asn1::{Any, BitString, GeneralizedTime, Ia5String, OctetString, PrintableString};
+use der::{Decode, Encode, Tag, Tagged};
 use x509_cert::time::Time;
 use yizhao_gm::x509::{Certificate, Oid, Usage, verify_chain};
 use yizhao_gm::{HashAlgorithm, PrivateKey, PublicKey, SuiteId};
@@ -198,7 +198,7 @@ pub struct SealInfo {
     pub ext_datas: Option<Vec<ExtData>>,
 }
 
-fn ia5(s: &str, what: &str) -> Result<Ia5String> {
+pub(crate) fn ia5(s: &str, what: &str) -> Result<Ia5String> {
     Ia5String::new(s).map_err(|_| SesError::Parameter(format!("{what}只能包含 ASCII 字符")))
 }
 
@@ -208,8 +208,30 @@ fn time(secs: u64) -> Result<Time> {
         .map_err(|_| SesError::Parameter("时间超出范围".into()))
 }
 
-fn octets(bytes: &[u8]) -> Result<OctetString> {
+pub(crate) fn octets(bytes: &[u8]) -> Result<OctetString> {
     Ok(OctetString::new(bytes)?)
+}
+
+pub(crate) fn ext_datas_to_asn1(exts: &[ExtData]) -> Result<Vec<ExtDataDer>> {
+    exts.iter()
+        .map(|e| {
+            Ok(ExtDataDer {
+                id: e.id.clone(),
+                critical: e.critical,
+                value: octets(&e.value)?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) fn ext_datas_from_asn1(exts: Vec<ExtDataDer>) -> Vec<ExtData> {
+    exts.into_iter()
+        .map(|e| ExtData {
+            id: e.id,
+            critical: e.critical,
+            value: e.value.as_bytes().to_vec(),
+        })
+        .collect()
 }
 
 impl SealInfo {
@@ -265,18 +287,8 @@ impl SealInfo {
             },
             ext_datas: self
                 .ext_datas
-                .as_ref()
-                .map(|exts| {
-                    exts.iter()
-                        .map(|e| {
-                            Ok(ExtDataDer {
-                                id: e.id.clone(),
-                                critical: e.critical,
-                                value: octets(&e.value)?,
-                            })
-                        })
-                        .collect::<Result<Vec<_>>>()
-                })
+                .as_deref()
+                .map(ext_datas_to_asn1)
                 .transpose()?,
         })
     }
@@ -332,15 +344,7 @@ impl SealInfo {
                 width_mm: d.picture.width,
                 height_mm: d.picture.height,
             },
-            ext_datas: d.ext_datas.map(|exts| {
-                exts.into_iter()
-                    .map(|e| ExtData {
-                        id: e.id,
-                        critical: e.critical,
-                        value: e.value.as_bytes().to_vec(),
-                    })
-                    .collect()
-            }),
+            ext_datas: d.ext_datas.map(ext_datas_from_asn1),
         })
     }
 
@@ -443,17 +447,7 @@ impl Seal {
     /// seal (2 elements) or a v5 one (5 elements) is refused with [`SesError::Version`]; the
     /// header's version is checked by [`Seal::check_structure`].
     pub fn from_der(der: &[u8]) -> Result<Self> {
-        let outer = AnyRef::from_der(der)?;
-        if outer.tag() != Tag::Sequence {
-            return Err(SesError::Format("印章不是 SEQUENCE".into()));
-        }
-        let elements = outer.sequence(|r| {
-            let mut v = Vec::new();
-            while !r.is_finished() {
-                v.push(r.decode::<AnyRef<'_>>()?);
-            }
-            Ok::<_, der::Error>(v)
-        })?;
+        let elements = crate::asn1::elements(der, "印章")?;
         let [info, cert, alg, value] = elements.as_slice() else {
             return Err(match elements.len() {
                 2 => SesError::Version("GM/T 0031-2014 印章（2个元素）".into()),
@@ -463,25 +457,9 @@ impl Seal {
         };
         let info_der = info.to_der()?;
         let parsed = SealInfo::from_der(&info_der)?;
-        let maker_cert = match cert.tag() {
-            Tag::OctetString => cert.value().to_vec(),
-            Tag::Sequence => cert.to_der()?,
-            t => return Err(SesError::Format(format!("制章者证书的类型 {t} 不对"))),
-        };
-        let sign_alg = alg
-            .decode_as::<Oid>()
-            .map_err(|e| SesError::Format(format!("签名算法标识：{e}")))?;
-        let (signed_value, signed_value_form) = match value.tag() {
-            Tag::BitString => {
-                let bits = value.decode_as::<BitString>()?;
-                let bytes = bits
-                    .as_bytes()
-                    .ok_or_else(|| SesError::Format("签名值的位串有未用位".into()))?;
-                (bytes.to_vec(), SignedValueForm::BitString)
-            }
-            Tag::OctetString => (value.value().to_vec(), SignedValueForm::OctetString),
-            t => return Err(SesError::Format(format!("签名值的类型 {t} 不对"))),
-        };
+        let maker_cert = crate::asn1::certificate(cert, "制章者证书")?;
+        let sign_alg = crate::asn1::algorithm(alg)?;
+        let (signed_value, signed_value_form) = crate::asn1::signed_value(value)?;
         Ok(Seal {
             der: der.to_vec(),
             info: parsed,

@@ -5,6 +5,7 @@
 
 mod openssl;
 mod seal;
+mod signature;
 
 use der::asn1::{AnyRef, OctetString};
 use der::{Decode, Encode};
@@ -33,7 +34,9 @@ pub struct Pki {
     pub root: Certificate,
     pub maker_key: PrivateKey,
     pub maker: Certificate,
+    pub holder_key: PrivateKey,
     pub holder: Certificate,
+    pub other_holder_key: PrivateKey,
     pub other_holder: Certificate,
 }
 
@@ -86,7 +89,7 @@ pub fn pki(seed: u64) -> Pki {
             critical: false,
             value: OctetString::new(b"\x0c\x0891350100".to_vec()).unwrap(),
         });
-        Certificate::issue(
+        let cert = Certificate::issue(
             &p,
             &key.public_key(),
             Issuer::Ca {
@@ -94,15 +97,18 @@ pub fn pki(seed: u64) -> Pki {
                 key: &root_key,
             },
         )
-        .unwrap()
+        .unwrap();
+        (key, cert)
     };
-    let holder_cert = holder("张伟", "91350100M000100Y43", &mut rng);
-    let other_holder = holder("李娜", "91350100M000100Y43", &mut rng);
+    let (holder_key, holder_cert) = holder("张伟", "91350100M000100Y43", &mut rng);
+    let (other_holder_key, other_holder) = holder("李娜", "91350100M000100Y43", &mut rng);
     Pki {
         root,
         maker_key,
         maker,
+        holder_key,
         holder: holder_cert,
+        other_holder_key,
         other_holder,
     }
 }

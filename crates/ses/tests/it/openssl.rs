@@ -68,7 +68,7 @@ fn strparse(file: &Path, offset: usize, out: &Path) {
 
 /// The whole independent check of a seal file in `dir`; true if OpenSSL verifies it.
 /// Returns the extracted signed bytes too.
-fn openssl_verifies(dir: &Path, seal: &[u8]) -> (bool, Vec<u8>) {
+pub fn openssl_verifies(dir: &Path, seal: &[u8]) -> (bool, Vec<u8>) {
     let file = dir.join("seal.esl");
     std::fs::write(&file, seal).unwrap();
     let top: Vec<_> = asn1parse(&file)
@@ -200,4 +200,28 @@ fn we_verify_a_seal_signed_by_openssl() {
     top[3] = BitString::from_bytes(&sig0).unwrap().to_der().unwrap();
     let wrong_id = Seal::from_der(&sequence(&top)).unwrap();
     assert_eq!(wrong_id.verify(NOW).unwrap_err().code(), "ses.signature");
+}
+
+#[test]
+fn openssl_verifies_the_signers_signature() {
+    // SES_Signature has the same outer shape: toSign, cert, signatureAlgID, signature.
+    let pki = pki(24);
+    let to_sign = yizhao_ses::ToSign::new(
+        build(&pki),
+        b"original",
+        "/Doc_0/Signs/Sign_0/Signature.xml",
+        NOW,
+    );
+    let signed = yizhao_ses::SealSignature::sign(&to_sign, &pki.holder_key, &pki.holder).unwrap();
+    let d = tempdir();
+    let (ok, tbs) = openssl_verifies(d.path(), signed.to_der());
+    assert!(ok, "OpenSSL must verify our signature");
+    assert_eq!(tbs, signed.signed_data(), "OpenSSL extracted TBS_Sign");
+    // Flip a byte inside the embedded seal's picture: the signer's signature no longer holds.
+    let png = png();
+    let mut changed = png.clone();
+    changed[40] ^= 0x01;
+    let tampered = replace_once(signed.to_der(), &png, &changed);
+    let (ok, _) = openssl_verifies(d.path(), &tampered);
+    assert!(!ok, "OpenSSL must refuse a tampered signature");
 }
