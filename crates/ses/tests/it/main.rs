@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod openssl;
+mod props;
 mod seal;
 mod signature;
 
