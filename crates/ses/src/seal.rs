@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use der::asn1::{Any, BitString, GeneralizedTime, Ia5String, OctetString, PrintableString};
-use der::{Decode, Encode, Tag, Tagged};
+use der::{Decode, Encode};
 use x509_cert::time::Time;
 use yizhao_gm::x509::{Certificate, Oid, Usage, verify_chain};
 use yizhao_gm::{HashAlgorithm, PrivateKey, PublicKey, SuiteId};
@@ -320,9 +320,6 @@ impl SealInfo {
             ),
             other => return Err(SesError::Format(format!("未知的证书列表类型 {other}"))),
         };
-        if p.cert_list.tag() != Tag::Sequence {
-            return Err(SesError::Format("证书列表不是 SEQUENCE".into()));
-        }
         Ok(SealInfo {
             header: Header {
                 id: d.header.id.to_string(),
