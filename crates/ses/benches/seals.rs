@@ -1,7 +1,8 @@
 //! Seals made (built and signed) and verified (parsed, structure, maker signature, validity)
 //! per second, single-threaded, beside SM2 sign and verify per second measured in the same run:
 //! a seal costs one SM2 operation plus DER and SM3 over the picture, so the ratio shows what the
-//! structure adds.
+//! structure adds. A signature with the seal (`SES_Signature`) is measured too: making one checks
+//! the seal (one verify) and signs; verifying one checks two signatures.
 //!
 //! Run: `cargo bench -p yizhao-ses --bench seals` (release build). Environment: `BENCH_SECONDS`
 //! (per measurement, default 3), `BENCH_PICTURE_KIB` (size of the seal picture, default 32: a
@@ -20,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use yizhao_gm::x509::{CertKind, Certificate, CertificateParams, DistinguishedName, Issuer};
 use yizhao_gm::{PrivateKey, SuiteId, system_rng};
-use yizhao_ses::{CertList, Header, Picture, PropertyInfo, Seal, SealInfo};
+use yizhao_ses::{CertList, Header, Picture, PropertyInfo, Seal, SealInfo, SealSignature, ToSign};
 
 const NOW: u64 = 1_795_000_000;
 const DAY: u64 = 86_400;
@@ -143,11 +144,36 @@ fn main() {
         rows.push((label, der.len(), made, verified));
     }
 
+    // What the picture alone costs: SM3 over the signed bytes (the SM2 signature hashes them).
+    let big = Seal::build(&info(picture(picture_kib * 1024)), &maker_key, &maker).unwrap();
+    let sm3_info = rate(|| {
+        black_box(yizhao_gm::sm3(black_box(big.signed_data())));
+    });
+
+    // A signature with the seal (the next issue's unit of work): SM3 of a 1 MiB original is
+    // left out, only the SES_Signature itself is measured.
+    let seal = Seal::build(&info(picture(picture_kib * 1024)), &maker_key, &maker).unwrap();
+    let to_sign = ToSign::new(seal, b"original", "/Doc_0/Signs/Sign_0/Signature.xml", NOW);
+    let digest = yizhao_gm::sm3(b"original");
+    let signed = SealSignature::sign(&to_sign, &holder_key, &holder).unwrap();
+    let sig_der = signed.to_der().to_vec();
+    let signatures_made = rate(|| {
+        black_box(SealSignature::sign(black_box(&to_sign), &holder_key, &holder).unwrap());
+    });
+    let signatures_verified = rate(|| {
+        let s = SealSignature::from_der(black_box(&sig_der)).unwrap();
+        s.verify_digest(&digest).unwrap();
+    });
+
     println!("single thread; 1 holder certificate in the seal; SM2 figures of the same run\n");
     println!("| operation | picture | seal DER | per second | SM2 reference | ratio |");
     println!("|---|---:|---:|---:|---:|---:|");
     println!("| SM2 sign (32-byte message) | | | {sm2_sign:.0} | | |");
     println!("| SM2 verify (32-byte message) | | | {sm2_verify:.0} | | |");
+    println!(
+        "| SM3 of the signed SES_SealInfo | {picture_kib} KiB | {} B | {sm3_info:.0} | | |",
+        big.signed_data().len()
+    );
     for (label, len, made, verified) in &rows {
         println!(
             "| seal made (build + sign) | {label} | {len} B | {made:.0} | {sm2_sign:.0} sign/s | {:.2} |",
@@ -158,4 +184,16 @@ fn main() {
             verified / sm2_verify
         );
     }
+    println!(
+        "| signature made (SES_Signature: seal check + sign) | {picture_kib} KiB | {} B | {signatures_made:.0} | {:.0} sign+verify/s | {:.2} |",
+        sig_der.len(),
+        1.0 / (1.0 / sm2_sign + 1.0 / sm2_verify),
+        signatures_made / (1.0 / (1.0 / sm2_sign + 1.0 / sm2_verify))
+    );
+    println!(
+        "| signature verified (parse + 2 signatures + holder + seal) | {picture_kib} KiB | {} B | {signatures_verified:.0} | {:.0} 2×verify/s | {:.2} |",
+        sig_der.len(),
+        sm2_verify / 2.0,
+        signatures_verified / (sm2_verify / 2.0)
+    );
 }
