@@ -76,6 +76,10 @@ pub(crate) fn decode(input: &[u8], keep_alpha: bool) -> Result<Raster, Impressio
     {
         return Err(ImpressionError::DimensionsTooLarge { width, height });
     }
+    // `ImageReader::decode` would reserve this against the limits; `from_decoder` does not.
+    if decoder.total_bytes() > MAX_DECODER_ALLOC {
+        return Err(ImpressionError::MemoryLimit);
+    }
     let image = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
     let has_alpha = image.color().has_alpha();
     Ok(match image {

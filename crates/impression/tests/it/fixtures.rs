@@ -320,6 +320,16 @@ pub fn png_claiming(w: u32, h: u32) -> Vec<u8> {
     png
 }
 
+/// A 1×1 16-bit RGBA PNG whose IHDR claims `w`×`h` (8 bytes a pixel once decoded).
+pub fn png16_claiming(w: u32, h: u32) -> Vec<u8> {
+    let mut png = encode_png(&[0; 8], 1, 1, image::ExtendedColorType::Rgba16);
+    png[16..20].copy_from_slice(&w.to_be_bytes());
+    png[20..24].copy_from_slice(&h.to_be_bytes());
+    let crc = crc32(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    png
+}
+
 /// A real 8×8 JPEG whose SOF claims `w`×`h`.
 pub fn jpeg_claiming(w: u16, h: u16) -> Vec<u8> {
     let photo = Photo {

@@ -5,7 +5,7 @@ use yizhao_impression::{
     Adjustments, Backdrop, DeclaredShape, ImpressionError, SealShape, check, preview, process,
 };
 
-use crate::fixtures::{Photo, jpeg_claiming, png_claiming};
+use crate::fixtures::{Photo, jpeg_claiming, png_claiming, png16_claiming};
 
 fn code(input: &[u8]) -> &'static str {
     process(input, &Adjustments::default()).unwrap_err().code()
@@ -79,6 +79,12 @@ fn too_many_pixels_within_side_limits_is_refused() {
             height: 6000
         }
     );
+}
+
+#[test]
+fn decoder_memory_is_capped() {
+    // 4400 × 4400 is within the pixel limits, but as 16-bit RGBA it needs 155 MB.
+    assert_eq!(code(&png16_claiming(4400, 4400)), "impression.memory_limit");
 }
 
 #[test]
