@@ -459,3 +459,53 @@ pub fn preview(image: &[u8], backdrop: Backdrop) -> Result<Vec<u8>, ImpressionEr
     }
     encode_png(&rgb, r.width, r.height, image::ExtendedColorType::Rgb8)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hue_classes() {
+        assert_eq!(hue_class(&InkColour::Red.rgb()), 11);
+        assert_eq!(hue_class(&InkColour::Blue.rgb()), 7);
+        assert_eq!(hue_class(&InkColour::Purple.rgb()), 9);
+        assert_eq!(hue_class(&InkColour::Black.rgb()), 12);
+        assert_eq!(hue_class(&[255, 10, 0]), 0);
+    }
+
+    #[test]
+    fn dominant_window_wraps_around_red() {
+        // Reds on both sides of 0°: one colour.
+        let mut hues = [0u64; 13];
+        hues[11] = 50;
+        hues[0] = 45;
+        hues[6] = 5;
+        assert_eq!(dominant(&hues), 95);
+    }
+
+    #[test]
+    fn trimmed_span_ignores_specks() {
+        let mut counts = vec![0u64; 100];
+        counts[3] = 1; // a speck
+        for c in &mut counts[20..80] {
+            *c = 100;
+        }
+        counts[97] = 1;
+        assert_eq!(trimmed_span(&counts, 6002), (20, 79));
+    }
+
+    #[test]
+    fn ratio_text_rounds() {
+        assert_eq!(ratio_text(4, 3), "1.33");
+        assert_eq!(ratio_text(2, 3), "0.67");
+        assert_eq!(ratio_text(1, 1), "1.00");
+    }
+
+    #[test]
+    fn declared_shape_ratio() {
+        let oval = DeclaredShape::new(SealShape::Oval, 40, 30).unwrap();
+        assert_eq!(oval.expected_ratio(), (40, 30));
+        let round = DeclaredShape::new(SealShape::Round, 38, 38).unwrap();
+        assert_eq!(round.expected_ratio(), (1, 1));
+    }
+}

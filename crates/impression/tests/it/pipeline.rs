@@ -272,3 +272,55 @@ fn grey_and_alpha_inputs_work() {
     let (_, _, px) = rgba_of(&process(&png, &Adjustments::default()).unwrap().png);
     assert_eq!(px[3], 0, "transparent paper stays paper");
 }
+
+#[test]
+fn random_crops_and_rotations() {
+    // Seeded, so a failure reproduces: crops inside give the crop's (rotated) size, crops that
+    // reach outside fail with `crop_outside`.
+    let png = Photo {
+        width: 97,
+        height: 61,
+        rgb: (0..97 * 61 * 3).map(|i| (i * 7 % 251) as u8).collect(),
+    }
+    .png();
+    let mut rng = crate::fixtures::Rng::new(42);
+    for _ in 0..200 {
+        let x = (rng.next() % 110) as u32;
+        let y = (rng.next() % 70) as u32;
+        let width = (rng.next() % 100) as u32;
+        let height = (rng.next() % 65) as u32;
+        let rotation = [Rotation::R0, Rotation::R90, Rotation::R180, Rotation::R270]
+            [(rng.next() % 4) as usize];
+        let crop = Rect {
+            x,
+            y,
+            width,
+            height,
+        };
+        let inside = width > 0 && height > 0 && x + width <= 97 && y + height <= 61;
+        let result = process(
+            &png,
+            &Adjustments {
+                crop: Some(crop),
+                rotation,
+                ..Adjustments::default()
+            },
+        );
+        match result {
+            Ok(out) => {
+                assert!(inside, "{crop:?} accepted");
+                let expect = match rotation {
+                    Rotation::R0 | Rotation::R180 => (width, height),
+                    _ => (height, width),
+                };
+                assert_eq!((out.width, out.height), expect);
+                let (w, h, _) = rgba_of(&out.png);
+                assert_eq!((w, h), expect);
+            }
+            Err(e) => {
+                assert!(!inside, "{crop:?} refused: {e}");
+                assert_eq!(e.code(), "impression.crop_outside");
+            }
+        }
+    }
+}
