@@ -110,10 +110,18 @@ impl ImpressionError {
                 "不支持 {} 格式的图片，请上传 PNG 或 JPEG 格式的印模照片。",
                 format.to_uppercase()
             ),
-            Self::DimensionsTooLarge { width, height } => format!(
-                "图片尺寸过大（{width}×{height} 像素），每边不能超过 {MAX_SIDE} 像素、总像素不能超过 {} 万，请缩小后重试。",
-                MAX_PIXELS / 10_000
-            ),
+            Self::DimensionsTooLarge { width, height } => {
+                // 0×0: the decoder refused a header we could not read the sizes from.
+                let size = if *width == 0 || *height == 0 {
+                    String::new()
+                } else {
+                    format!("（{width}×{height} 像素）")
+                };
+                format!(
+                    "图片尺寸过大{size}，每边不能超过 {MAX_SIDE} 像素、总像素不能超过 {} 万，请缩小后重试。",
+                    MAX_PIXELS / 10_000
+                )
+            }
             Self::MemoryLimit => "图片解码所需内存过大，请缩小图片后重试。".to_owned(),
             Self::Corrupt(_) => "图片已损坏或不完整，无法读取，请重新拍摄或导出后上传。".to_owned(),
             Self::CropOutside {
