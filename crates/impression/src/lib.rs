@@ -24,5 +24,5 @@ pub use pipeline::{Adjustments, Impression, InkColour, Rect, Rotation, process};
 pub use quality::{
     ASPECT_TOLERANCE_PERCENT, Backdrop, DeclaredShape, Finding, FindingKind,
     MIN_DOMINANT_PER_MILLE, MIN_MARK_SIDE, MIN_PIXELS_PER_MM, MIN_SHARPNESS_PER_MILLE,
-    MIN_TRANSPARENT_PER_MILLE, QualityMetrics, QualityReport, SealShape, check, preview,
+    MIN_TRANSPARENT_PER_MILLE, QualityMetrics, QualityReport, check, preview,
 };

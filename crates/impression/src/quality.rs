@@ -7,37 +7,12 @@
 use crate::decode::{Raster, decode};
 use crate::pipeline::encode_png;
 use crate::{ImpressionError, InkColour};
-
-/// The shape of a seal, as declared by the uploader.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SealShape {
-    /// 圆形: width = height = diameter.
-    Round,
-    /// 椭圆形.
-    Oval,
-    /// 方形: width = height.
-    Square,
-    /// 长方形.
-    Rectangle,
-}
-
-impl SealShape {
-    /// Chinese name, e.g. 圆形.
-    pub const fn name_zh(self) -> &'static str {
-        match self {
-            Self::Round => "圆形",
-            Self::Oval => "椭圆形",
-            Self::Square => "方形",
-            Self::Rectangle => "长方形",
-        }
-    }
-}
+use yizhao_domain::seal::Shape;
 
 /// The declared shape and size of the physical seal, in whole millimetres (10..=100 each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DeclaredShape {
-    shape: SealShape,
+    shape: Shape,
     width_mm: u16,
     height_mm: u16,
 }
@@ -49,9 +24,9 @@ impl DeclaredShape {
     pub const MAX_MM: u16 = 100;
 
     /// Checks the sizes: within 10..=100 mm, equal for round and square seals.
-    pub fn new(shape: SealShape, width_mm: u16, height_mm: u16) -> Result<Self, ImpressionError> {
+    pub fn new(shape: Shape, width_mm: u16, height_mm: u16) -> Result<Self, ImpressionError> {
         let range = Self::MIN_MM..=Self::MAX_MM;
-        let equal_needed = matches!(shape, SealShape::Round | SealShape::Square);
+        let equal_needed = matches!(shape, Shape::Round | Shape::Square);
         if !range.contains(&width_mm)
             || !range.contains(&height_mm)
             || (equal_needed && width_mm != height_mm)
@@ -69,7 +44,7 @@ impl DeclaredShape {
     }
 
     /// The shape.
-    pub fn shape(&self) -> SealShape {
+    pub fn shape(&self) -> Shape {
         self.shape
     }
 
@@ -86,10 +61,8 @@ impl DeclaredShape {
     /// The width:height the mark should have: 1:1 for round and square, else the sizes.
     fn expected_ratio(&self) -> (u64, u64) {
         match self.shape {
-            SealShape::Round | SealShape::Square => (1, 1),
-            SealShape::Oval | SealShape::Rectangle => {
-                (u64::from(self.width_mm), u64::from(self.height_mm))
-            }
+            Shape::Round | Shape::Square => (1, 1),
+            Shape::Oval | Shape::Rectangle => (u64::from(self.width_mm), u64::from(self.height_mm)),
         }
     }
 }
@@ -290,7 +263,7 @@ fn check_raster(r: &Raster, declared: &DeclaredShape) -> QualityReport {
             message: format!(
                 "印模图案宽高比为 {}，与所选{}印章（{wmm}×{hmm} 毫米，宽高比应约为 {}）不符，请检查印章形状、尺寸或裁剪范围。",
                 ratio_text(bw64, bh64),
-                declared.shape.name_zh(),
+                declared.shape.label(),
                 ratio_text(ew, eh),
             ),
         });
@@ -503,9 +476,9 @@ mod tests {
 
     #[test]
     fn declared_shape_ratio() {
-        let oval = DeclaredShape::new(SealShape::Oval, 40, 30).unwrap();
+        let oval = DeclaredShape::new(Shape::Oval, 40, 30).unwrap();
         assert_eq!(oval.expected_ratio(), (40, 30));
-        let round = DeclaredShape::new(SealShape::Round, 38, 38).unwrap();
+        let round = DeclaredShape::new(Shape::Round, 38, 38).unwrap();
         assert_eq!(round.expected_ratio(), (1, 1));
     }
 }

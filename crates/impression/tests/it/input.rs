@@ -1,8 +1,9 @@
 //! Hostile and broken uploads are refused with the right code, before any large allocation.
 
+use yizhao_domain::seal::Shape;
 use yizhao_impression::limits::{MAX_INPUT_BYTES, MAX_PIXELS};
 use yizhao_impression::{
-    Adjustments, Backdrop, DeclaredShape, ImpressionError, SealShape, check, preview, process,
+    Adjustments, Backdrop, DeclaredShape, ImpressionError, check, preview, process,
 };
 
 use crate::fixtures::{Photo, jpeg_claiming, png_claiming, png16_claiming};
@@ -14,7 +15,7 @@ fn code(input: &[u8]) -> &'static str {
 #[test]
 fn empty_file_is_refused() {
     assert_eq!(code(&[]), "impression.empty");
-    let round = DeclaredShape::new(SealShape::Round, 42, 42).unwrap();
+    let round = DeclaredShape::new(Shape::Round, 42, 42).unwrap();
     assert_eq!(check(&[], &round).unwrap_err(), ImpressionError::Empty);
     assert_eq!(
         preview(&[], Backdrop::White).unwrap_err(),
@@ -130,13 +131,13 @@ fn bad_adjustments_are_refused_before_decoding() {
 
 #[test]
 fn declared_sizes_are_checked() {
-    assert!(DeclaredShape::new(SealShape::Round, 42, 42).is_ok());
-    assert!(DeclaredShape::new(SealShape::Oval, 40, 30).is_ok());
+    assert!(DeclaredShape::new(Shape::Round, 42, 42).is_ok());
+    assert!(DeclaredShape::new(Shape::Oval, 40, 30).is_ok());
     for (shape, w, h) in [
-        (SealShape::Round, 42, 40),
-        (SealShape::Square, 20, 25),
-        (SealShape::Rectangle, 5, 20),
-        (SealShape::Oval, 40, 300),
+        (Shape::Round, 42, 40),
+        (Shape::Square, 20, 25),
+        (Shape::Rectangle, 5, 20),
+        (Shape::Oval, 40, 300),
     ] {
         let err = DeclaredShape::new(shape, w, h).unwrap_err();
         assert_eq!(err.code(), "impression.invalid_declared_size");

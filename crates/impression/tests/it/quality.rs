@@ -1,15 +1,15 @@
 //! The quality checks flag blurred, white-backed, wrong-shape, small and many-coloured marks, and
 //! pass a good one.
 
+use yizhao_domain::seal::Shape;
 use yizhao_impression::{
-    Adjustments, Backdrop, DeclaredShape, FindingKind, InkColour, Rect, SealShape, check, preview,
-    process,
+    Adjustments, Backdrop, DeclaredShape, FindingKind, InkColour, Rect, check, preview, process,
 };
 
 use crate::fixtures::{Photo, Seal, encode_png, rgba_of, seal_crop};
 
 fn round42() -> DeclaredShape {
-    DeclaredShape::new(SealShape::Round, 42, 42).unwrap()
+    DeclaredShape::new(Shape::Round, 42, 42).unwrap()
 }
 
 fn processed(photo: &[u8]) -> Vec<u8> {
@@ -110,7 +110,7 @@ fn a_white_backed_picture_is_flagged() {
 #[test]
 fn a_wrong_aspect_is_flagged() {
     let round = processed(&Seal::default().draw().jpeg(90));
-    let oval = DeclaredShape::new(SealShape::Oval, 40, 30).unwrap();
+    let oval = DeclaredShape::new(Shape::Oval, 40, 30).unwrap();
     let report = check(&round, &oval).unwrap();
     assert_eq!(kinds(&report), ["impression.aspect_mismatch"]);
     assert!(
