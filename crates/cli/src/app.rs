@@ -107,12 +107,24 @@ pub async fn start(
         tracing::info!(registry.count = rows.len(), "demo registry loaded");
     }
     let authority = Arc::new(authority);
-    let seals = Arc::new(yizhao_server::seal::Seals::new(
+    let seals = yizhao_server::seal::Seals::start(
         db.clone(),
         Arc::new(SystemClock),
         Arc::new(SystemRandom),
         authority.clone(),
-    ));
+        &key_password(data)?,
+        KdfParams::DEFAULT,
+        Default::default(),
+    )
+    .await
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "cannot start the seal authority: {} [{}]",
+            e.message,
+            e.code
+        )
+    })?;
+    let seals = Arc::new(seals);
     let platform = yizhao_server::platform::Platform::start(
         db,
         Arc::new(SystemClock),

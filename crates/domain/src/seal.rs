@@ -66,6 +66,20 @@ impl SealType {
         }
     }
 
+    /// The number the seal's `SES_ESPropertyInfo.type` carries (GB/T 38540 leaves the codes to
+    /// the business; these are ours, stable).
+    pub fn code(self) -> u32 {
+        match self {
+            SealType::Official => 1,
+            SealType::Finance => 2,
+            SealType::Contract => 3,
+            SealType::Invoice => 4,
+            SealType::LegalRepresentativeName => 5,
+            SealType::Bid => 6,
+            SealType::Business => 7,
+        }
+    }
+
     /// Parse the stored name.
     pub fn parse(s: &str) -> Option<SealType> {
         SealType::ALL.into_iter().find(|t| t.as_str() == s)
@@ -200,6 +214,18 @@ pub fn check_design(seal_type: SealType, shape: Shape, size: SealSize) -> Result
             shape: shape.label(),
             size: size.to_string(),
         });
+    }
+    Ok(())
+}
+
+/// R13: who uploads an entity's impressions: its legal representative or a license admin
+/// (an agent does business with seals, not their making), after accepting the terms.
+pub fn check_upload(role: Role, accepted_terms: bool) -> Result<(), SealError> {
+    if role == Role::Agent {
+        return Err(SealError::UploadNotAllowed);
+    }
+    if !accepted_terms {
+        return Err(SealError::TermsNotAccepted);
     }
     Ok(())
 }
@@ -459,6 +485,12 @@ pub enum SealError {
         /// The size asked for.
         size: String,
     },
+    /// An agent tried to upload an impression.
+    #[error("只有法定代表人或证照管理员可以上传印模。")]
+    UploadNotAllowed,
+    /// The upload terms were not accepted.
+    #[error("请先勾选“本企业已阅读并同意”。")]
+    TermsNotAccepted,
     /// The impression was reviewed already.
     #[error("该印模已审核（{0}），不能重复审核。")]
     AlreadyReviewed(&'static str),
@@ -508,6 +540,8 @@ impl SealError {
         match self {
             SealError::ShapeNotForType { .. } => "seal.shape_not_for_type",
             SealError::SizeNotForShape { .. } => "seal.size_not_for_shape",
+            SealError::UploadNotAllowed => "seal.upload_not_allowed",
+            SealError::TermsNotAccepted => "seal.terms_not_accepted",
             SealError::AlreadyReviewed(_) => "seal.already_reviewed",
             SealError::ReasonMissing => "seal.reason_missing",
             SealError::NeedsSealGrant => "seal.needs_seal_grant",
@@ -578,6 +612,26 @@ mod tests {
         assert_eq!(e.code(), "seal.size_not_for_shape");
         assert!(e.to_string().contains("41×41 mm"), "{e}");
         check_design(SealType::Official, Shape::Round, SealSize::mm(42, 42)).unwrap();
+    }
+
+    // R13
+    #[test]
+    fn the_legal_representative_and_admins_upload_after_accepting_the_terms() {
+        check_upload(Role::LegalRepresentative, true).unwrap();
+        check_upload(Role::LicenseAdmin, true).unwrap();
+        assert_eq!(
+            check_upload(Role::Agent, true).unwrap_err().code(),
+            "seal.upload_not_allowed"
+        );
+        assert_eq!(
+            check_upload(Role::LegalRepresentative, false)
+                .unwrap_err()
+                .code(),
+            "seal.terms_not_accepted"
+        );
+        let codes: std::collections::HashSet<u32> =
+            SealType::ALL.iter().map(|t| t.code()).collect();
+        assert_eq!(codes.len(), SealType::ALL.len());
     }
 
     // R13
@@ -726,6 +780,8 @@ mod tests {
         let all = [
             check_design(SealType::Invoice, Shape::Round, SealSize::mm(40, 40)).unwrap_err(),
             check_design(SealType::Official, Shape::Round, SealSize::mm(1, 1)).unwrap_err(),
+            SealError::UploadNotAllowed,
+            SealError::TermsNotAccepted,
             SealError::AlreadyReviewed("审核通过"),
             SealError::ReasonMissing,
             SealError::NeedsSealGrant,

@@ -18,6 +18,7 @@ mod error;
 pub mod limits;
 mod pipeline;
 mod quality;
+pub mod sample;
 
 pub use error::ImpressionError;
 pub use pipeline::{Adjustments, Impression, InkColour, Rect, Rotation, process};

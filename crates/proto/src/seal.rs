@@ -131,3 +131,134 @@ pub struct MySealGrants {
     /// Seal use grants to the holder.
     pub use_grants: Vec<SealGrantItem>,
 }
+
+/// Payload of `impressions.upload` (R13): the picture as the phone processed it (PNG with
+/// alpha), its design, and the terms accepted. The license's signature over the envelope signs
+/// the upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadImpression {
+    /// Entity.
+    pub uscc: String,
+    /// Seal type code.
+    pub seal_type: String,
+    /// Shape code.
+    pub shape: String,
+    /// Width (mm).
+    pub width_mm: u16,
+    /// Height (mm).
+    pub height_mm: u16,
+    /// The processed picture (PNG).
+    #[serde(with = "crate::b64")]
+    pub picture: Vec<u8>,
+    /// 本企业已阅读并同意.
+    pub accepted_terms: bool,
+}
+
+/// One quality finding about a picture.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QualityFinding {
+    /// Stable code, e.g. `impression.blurred`.
+    pub code: String,
+    /// What is wrong, for people.
+    pub message: String,
+}
+
+/// An uploaded impression, as records and the review queue show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImpressionItem {
+    /// Id.
+    pub id: String,
+    /// Entity.
+    pub uscc: String,
+    /// Seal type code.
+    pub seal_type: String,
+    /// Seal type name.
+    pub seal_type_name: String,
+    /// Shape code.
+    pub shape: String,
+    /// Size (mm).
+    pub size_mm: (u16, u16),
+    /// Uploaded (Unix seconds).
+    pub uploaded_at: i64,
+    /// `pending`, `approved`, `rejected` or `superseded`.
+    pub state: String,
+    /// The state's name.
+    pub state_name: String,
+    /// Why rejected.
+    pub reason: Option<String>,
+    /// The quality report's findings (empty: none).
+    pub findings: Vec<QualityFinding>,
+}
+
+/// Result of `impressions.list`: the upload records (R13).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImpressionRecords {
+    /// Waiting for review, or refused.
+    pub open: Vec<ImpressionItem>,
+    /// 有效上传记录: approved.
+    pub valid: Vec<ImpressionItem>,
+    /// 无效上传记录: approved once, then replaced.
+    pub invalid: Vec<ImpressionItem>,
+}
+
+/// A seal, as the seal-making records and collection show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealItem {
+    /// Id (the seal's esID).
+    pub id: String,
+    /// Entity.
+    pub uscc: String,
+    /// Seal type code.
+    pub seal_type: String,
+    /// The seal's name.
+    pub name: String,
+    /// Validity (Unix seconds).
+    pub valid: (i64, i64),
+    /// Made (Unix seconds).
+    pub made_at: i64,
+    /// Replaced by a newer seal of the type.
+    pub superseded: bool,
+}
+
+/// A seal the signing license may collect, and how (R14, R16).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Collectable {
+    /// The seal.
+    pub seal: SealItem,
+    /// Whether the holder collects it by its role (no grant needed).
+    pub direct: bool,
+    /// The holder's live seal grants of the seal's type to choose from (seal admin
+    /// appointments and use grants), by id.
+    pub grants: Vec<String>,
+}
+
+/// Payload of `seals.collect`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectSeal {
+    /// The seal.
+    pub seal_id: String,
+    /// The seal grant it is collected through, when the holder's role alone does not allow it.
+    pub grant_id: Option<String>,
+}
+
+/// A seal collected onto a license: the GB/T 38540 `SESeal` whose certificate list holds that
+/// license's certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectedSeal {
+    /// The collection's id (to delete it).
+    pub collection_id: String,
+    /// The seal.
+    pub seal: SealItem,
+    /// The grant it came through, if any.
+    pub grant_id: Option<String>,
+    /// The `SESeal` (DER).
+    #[serde(with = "crate::b64")]
+    pub der: Vec<u8>,
+}
+
+/// Payload of `collections.delete`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionRef {
+    /// The collection.
+    pub collection_id: String,
+}

@@ -94,6 +94,7 @@ impl From<yizhao_domain::seal::SealError> for ApiError {
         use yizhao_domain::seal::SealError as E;
         let status = match &e {
             E::NeedsSealGrant
+            | E::UploadNotAllowed
             | E::OnlyLegalRepresentative
             | E::NeedsLicenseAuthorization
             | E::NotManagerOfType(_)

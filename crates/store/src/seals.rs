@@ -380,6 +380,12 @@ impl Transaction {
         Ok(())
     }
 
+    /// A collection by id.
+    pub async fn seal_collection(&mut self, id: &str) -> Result<Option<SealCollectionRow>> {
+        let sql = format!("SELECT {COLLECTION_COLS} FROM seal_collections WHERE id = $1");
+        sql::query_as(&sql).bind(id).fetch_optional(self).await
+    }
+
     /// The collections on a license that were not deleted, newest first.
     pub async fn seal_collections_of_license(
         &mut self,
@@ -557,5 +563,29 @@ impl Transaction {
             .await?
             .rows_affected();
         Ok(n == 1)
+    }
+
+    /// The seal authority's sealed key of that name, with its certificate.
+    pub async fn seal_key(&mut self, name: &str) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        sql::query_as("SELECT keystore, certificate FROM seal_keys WHERE name = $1")
+            .bind(name)
+            .fetch_optional(self)
+            .await
+    }
+
+    /// Store one of the seal authority's sealed keys with its certificate.
+    pub async fn insert_seal_key(
+        &mut self,
+        name: &str,
+        keystore: &[u8],
+        certificate: &[u8],
+    ) -> Result<()> {
+        sql::query("INSERT INTO seal_keys (name, keystore, certificate) VALUES ($1, $2, $3)")
+            .bind(name)
+            .bind(keystore)
+            .bind(certificate)
+            .execute(self)
+            .await?;
+        Ok(())
     }
 }

@@ -241,6 +241,15 @@ impl Authority {
         Ok(None)
     }
 
+    /// The registry entry of the entity `uscc`, if it is in the registry.
+    pub async fn enterprise(
+        &self,
+        tx: &mut Transaction,
+        uscc: &str,
+    ) -> Result<Option<yizhao_store::EnterpriseRow>, ApiError> {
+        Ok(tx.enterprise(uscc).await?)
+    }
+
     /// Refuses an actor whose license is not of the entity `uscc`.
     pub fn own_entity(&self, actor: &Actor, uscc: &str) -> Result<(), ApiError> {
         if actor.license.uscc != uscc {

@@ -1,10 +1,17 @@
-//! The seal authority (电子印章系统, SYSTEM.md §1): seal admins per seal type and seal use grants
-//! (R15, R16), with their counted uses. Requests are signed with a license key; the license
+//! The seal authority (电子印章系统, SYSTEM.md §1): impressions and their review with the seal
+//! making (R13, GB/T 38540 `SESeal`s signed by its maker certificate), collection onto licenses
+//! (R14), seal admins per seal type and seal use grants (R15, R16), with their counted uses. Requests are signed with a license key; the license
 //! authority checks the signature, the challenge and the license (its public API), and says
 //! which role a person holds in an entity. Handlers in [`http`] parse and map; the rules are in
 //! `yizhao_domain::seal`.
 
+mod collect;
 pub mod http;
+mod impressions;
+pub mod keys;
+
+pub use impressions::MAX_PICTURE_BYTES;
+pub use keys::SealKeys;
 
 use std::sync::Arc;
 
@@ -13,6 +20,7 @@ use yizhao_domain::seal::{
     self as rules, SealManager, SealType, SealUseGrant, SealUseRequest, Shape,
 };
 use yizhao_domain::time::{Clock, Timestamp};
+use yizhao_gm::keystore::{KdfParams, Password};
 use yizhao_proto::authority::Signed;
 use yizhao_proto::seal as api;
 use yizhao_store::{Database, SealAdminRow, SealUseGrantRow, Transaction};
@@ -21,12 +29,33 @@ use crate::authority::{Actor, Authority, mask_id};
 use crate::error::ApiError;
 use crate::rng::{RandomSource, random_hex};
 
+/// Settings of the seal authority.
+#[derive(Debug, Clone)]
+pub struct SealConfig {
+    /// The platform's region, a division-code prefix: entities registered in it are local
+    /// (R14). Default `4205`, 宜昌市.
+    pub platform_region: String,
+    /// How long a seal is valid from its making (days).
+    pub validity_days: i64,
+}
+
+impl Default for SealConfig {
+    fn default() -> Self {
+        SealConfig {
+            platform_region: "4205".into(),
+            validity_days: 5 * 365,
+        }
+    }
+}
+
 /// The seal authority service.
 pub struct Seals {
     db: Database,
     clock: Arc<dyn Clock>,
     rng: Arc<dyn RandomSource>,
     authority: Arc<Authority>,
+    keys: SealKeys,
+    config: SealConfig,
 }
 
 fn parse_error(what: &str) -> ApiError {
@@ -72,19 +101,32 @@ fn use_grant(g: &SealUseGrantRow) -> Result<SealUseGrant, ApiError> {
 }
 
 impl Seals {
-    /// The service over `db`, asking `authority` about licenses.
-    pub fn new(
+    /// Start the service over `db`, asking `authority` about licenses; its keys are loaded (or
+    /// made on first start) sealed under `password`.
+    pub async fn start(
         db: Database,
         clock: Arc<dyn Clock>,
         rng: Arc<dyn RandomSource>,
         authority: Arc<Authority>,
-    ) -> Self {
-        Seals {
+        password: &Password,
+        kdf: KdfParams,
+        config: SealConfig,
+    ) -> Result<Self, ApiError> {
+        let keys =
+            SealKeys::load_or_create(&db, password, kdf, rng.as_ref(), clock.now().0).await?;
+        Ok(Seals {
             db,
             clock,
             rng,
             authority,
-        }
+            keys,
+            config,
+        })
+    }
+
+    /// The root CA certificate every seal's maker certificate chains to.
+    pub fn root_certificate(&self) -> &yizhao_gm::x509::Certificate {
+        &self.keys.root
     }
 
     fn now(&self) -> i64 {
@@ -265,6 +307,41 @@ impl Seals {
                 )
                 .await?;
                 Ok(serde_json::json!({ "revoked": p.id }))
+            }
+            "impressions.upload" => {
+                let p: api::UploadImpression = serde_json::from_str(&s.payload)
+                    .map_err(|_| parse_error("UploadImpression"))?;
+                serde_json::to_value(self.upload(&mut tx, &actor, &s.signature, &p).await?)
+            }
+            "impressions.list" => {
+                let p: yizhao_proto::authority::EntityRef =
+                    serde_json::from_str(&s.payload).map_err(|_| parse_error("EntityRef"))?;
+                self.authority.own_entity(&actor, &p.uscc)?;
+                serde_json::to_value(self.records(&mut tx, &p.uscc).await?)
+            }
+            "seals.list" => {
+                let p: yizhao_proto::authority::EntityRef =
+                    serde_json::from_str(&s.payload).map_err(|_| parse_error("EntityRef"))?;
+                self.authority.own_entity(&actor, &p.uscc)?;
+                let items: Vec<_> = tx
+                    .seals_of_entity(&p.uscc)
+                    .await?
+                    .iter()
+                    .map(impressions::seal_item)
+                    .collect();
+                serde_json::to_value(items)
+            }
+            "seals.collectable" => serde_json::to_value(self.collectable(&mut tx, &actor).await?),
+            "seals.collect" => {
+                let p: api::CollectSeal =
+                    serde_json::from_str(&s.payload).map_err(|_| parse_error("CollectSeal"))?;
+                serde_json::to_value(self.collect(&mut tx, &actor, &p).await?)
+            }
+            "seals.mine" => serde_json::to_value(self.mine(&mut tx, &actor).await?),
+            "collections.delete" => {
+                let p: api::CollectionRef =
+                    serde_json::from_str(&s.payload).map_err(|_| parse_error("CollectionRef"))?;
+                Ok(self.delete_collection(&mut tx, &actor, &p).await?)
             }
             "seal_grants.mine" => {
                 let uscc = actor.license.uscc.clone();

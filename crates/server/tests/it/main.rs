@@ -119,12 +119,19 @@ impl TestApp {
             .collect();
         authority.import_registry(&rows, "test").await.unwrap();
         let platform = start_platform(&authority, &clock, &rng, PlatformConfig::default()).await;
-        let seals = Arc::new(Seals::new(
-            db.clone(),
-            clock.clone(),
-            rng.clone(),
-            authority.clone(),
-        ));
+        let seals = Arc::new(
+            Seals::start(
+                db.clone(),
+                clock.clone(),
+                rng.clone(),
+                authority.clone(),
+                &Password::new("test-key-password"),
+                KdfParams::INSECURE_FAST,
+                Default::default(),
+            )
+            .await
+            .unwrap(),
+        );
         let router = router(&Services {
             authority: authority.clone(),
             platform: platform.clone(),

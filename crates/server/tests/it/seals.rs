@@ -202,3 +202,268 @@ async fn the_catalogue_lists_every_seal_type_with_shapes_and_sizes() {
     })
     .await;
 }
+
+/// The drawn seal photo as the phone sends it: processed to a transparent PNG.
+fn processed_seal() -> Vec<u8> {
+    let photo = yizhao_impression::sample::seal_photo(480);
+    yizhao_impression::process(&photo, &yizhao_impression::Adjustments::default())
+        .unwrap()
+        .png
+}
+
+fn upload(picture: Vec<u8>, accepted_terms: bool) -> Value {
+    serde_json::to_value(api::UploadImpression {
+        uscc: uscc(),
+        seal_type: "bid".into(),
+        shape: "round".into(),
+        width_mm: 40,
+        height_mm: 40,
+        picture,
+        accepted_terms,
+    })
+    .unwrap()
+}
+
+// R13, R14, R16: upload, review and making, collection by the legal representative and, through
+// a seal use grant, by an agent; the seals are GB/T 38540 seals of our maker holding the license.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_impression_is_uploaded_reviewed_made_and_collected() {
+    on_both(|t| async move {
+        let app = TestApp::new(t.db.clone()).await;
+        let mut zw = person("张伟");
+        zw.realname(&app).await.unwrap();
+        zw.download(&app, &uscc(), None).await.unwrap();
+        let entity = json!({"uscc": uscc()});
+
+        // Nothing uploaded yet.
+        let (_, v) = seal(&app, &zw, "impressions.list", entity.clone()).await;
+        let records: api::ImpressionRecords = serde_json::from_value(v).unwrap();
+        assert!(records.open.is_empty() && records.valid.is_empty());
+
+        // Bad uploads change nothing.
+        let (s, v) = seal(
+            &app,
+            &zw,
+            "impressions.upload",
+            upload(processed_seal(), false),
+        )
+        .await;
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::BAD_REQUEST, "seal.terms_not_accepted")
+        );
+        let (s, v) = seal(
+            &app,
+            &zw,
+            "impressions.upload",
+            upload(b"not a picture".to_vec(), true),
+        )
+        .await;
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::BAD_REQUEST, "impression.not_an_image"),
+            "{v}"
+        );
+        let white = {
+            let img = image::RgbImage::from_pixel(480, 480, image::Rgb([250, 250, 250]));
+            let mut out = std::io::Cursor::new(Vec::new());
+            img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+            out.into_inner()
+        };
+        let (s, v) = seal(&app, &zw, "impressions.upload", upload(white, true)).await;
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::BAD_REQUEST, "impression.quality"),
+            "{v}"
+        );
+        let mut oval = upload(processed_seal(), true);
+        oval["shape"] = "square".into();
+        let (s, v) = seal(&app, &zw, "impressions.upload", oval).await;
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::BAD_REQUEST, "seal.shape_not_for_type")
+        );
+        assert!(app.seals.review_queue().await.unwrap().is_empty());
+
+        // A good upload waits for review.
+        let (s, v) = seal(
+            &app,
+            &zw,
+            "impressions.upload",
+            upload(processed_seal(), true),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let up: api::ImpressionItem = serde_json::from_value(v).unwrap();
+        assert_eq!(
+            (up.state.as_str(), up.state_name.as_str()),
+            ("pending", "待审核")
+        );
+        let queue = app.seals.review_queue().await.unwrap();
+        assert_eq!(
+            queue.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+            [up.id.as_str()]
+        );
+        assert_eq!(
+            app.seals.impression_picture(&up.id).await.unwrap(),
+            processed_seal()
+        );
+
+        // The reviewer approves: the seal is made, once.
+        use yizhao_domain::seal::Review;
+        let reviewed = app
+            .seals
+            .review("qiankun", &up.id, &Review::Approve)
+            .await
+            .unwrap();
+        assert_eq!(reviewed.state, "approved");
+        let e = app
+            .seals
+            .review("qiankun", &up.id, &Review::Approve)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "seal.already_reviewed");
+        let (_, v) = seal(&app, &zw, "seals.list", entity.clone()).await;
+        let seals: Vec<api::SealItem> = serde_json::from_value(v).unwrap();
+        assert_eq!(seals.len(), 1);
+        assert_eq!(seals[0].name, "宜昌市示范建设工程有限公司投标专用章");
+
+        // The legal representative of a local entity collects directly.
+        let (_, v) = seal(&app, &zw, "seals.collectable", json!({})).await;
+        let can: Vec<api::Collectable> = serde_json::from_value(v).unwrap();
+        assert!(can[0].direct, "{can:?}");
+        let (s, v) = seal(&app, &zw, "seals.collect", json!({"seal_id": seals[0].id})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let mine: api::CollectedSeal = serde_json::from_value(v).unwrap();
+        let ses = yizhao_ses::Seal::from_der(&mine.der).unwrap();
+        let at = u64::try_from(T0).unwrap() + 60;
+        ses.verify(at).unwrap();
+        ses.verify_maker_chain(&[], &[app.seals.root_certificate().clone()], at)
+            .unwrap();
+        assert!(ses.holds_certificate(&zw.licenses[0].0.certificate));
+        assert_eq!(
+            ses.info().property.name,
+            "宜昌市示范建设工程有限公司投标专用章"
+        );
+        assert!(
+            app.seals
+                .collection_usable(&mine.collection_id)
+                .await
+                .unwrap()
+        );
+
+        // An agent of a local entity collects only through a seal use grant.
+        let (s, v) = zw
+            .signed(
+                &app,
+                0,
+                "authorizations.add",
+                json!({"uscc": uscc(), "agent": person_json("王强"), "mode": "all"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let mut wq = person("王强");
+        wq.realname(&app).await.unwrap();
+        wq.download(&app, &uscc(), None).await.unwrap();
+        let (_, v) = seal(&app, &wq, "seals.collectable", json!({})).await;
+        assert_eq!(v, json!([]));
+        let (s, v) = seal(&app, &wq, "seals.collect", json!({"seal_id": seals[0].id})).await;
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::FORBIDDEN, "seal.needs_seal_grant")
+        );
+        let (s, v) = seal(&app, &zw, "seal_grants.add", grant_to_wang("bid", 5)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let grant: api::SealGrantItem = serde_json::from_value(v).unwrap();
+        let (s, v) = seal(&app, &wq, "seals.collect", json!({"seal_id": seals[0].id})).await;
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::BAD_REQUEST, "seal.choose_grant")
+        );
+        let (s, v) = seal(
+            &app,
+            &wq,
+            "seals.collect",
+            json!({"seal_id": seals[0].id, "grant_id": grant.id}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let wangs: api::CollectedSeal = serde_json::from_value(v).unwrap();
+        let ses = yizhao_ses::Seal::from_der(&wangs.der).unwrap();
+        assert!(ses.holds_certificate(&wq.licenses[0].0.certificate));
+        assert!(!ses.holds_certificate(&zw.licenses[0].0.certificate));
+
+        // A wrong collection is deleted and redone; revoking the grant makes it unusable.
+        let del = json!({"collection_id": wangs.collection_id});
+        let (s, v) = seal(&app, &zw, "collections.delete", del.clone()).await;
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::NOT_FOUND, "seal.collection_not_found")
+        );
+        let (s, v) = seal(&app, &wq, "collections.delete", del).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = seal(
+            &app,
+            &wq,
+            "seals.collect",
+            json!({"seal_id": seals[0].id, "grant_id": grant.id}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let again: api::CollectedSeal = serde_json::from_value(v).unwrap();
+        let (_, v) = seal(&app, &wq, "seals.mine", json!({})).await;
+        let held: Vec<api::CollectedSeal> = serde_json::from_value(v).unwrap();
+        assert_eq!(held.len(), 1);
+        assert!(
+            app.seals
+                .collection_usable(&again.collection_id)
+                .await
+                .unwrap()
+        );
+        let (s, v) = seal(
+            &app,
+            &zw,
+            "seal_grants.revoke",
+            json!({"uscc": uscc(), "id": grant.id}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert!(
+            !app.seals
+                .collection_usable(&again.collection_id)
+                .await
+                .unwrap()
+        );
+
+        // A second approved impression replaces the first: valid and invalid records.
+        let (s, v) = seal(
+            &app,
+            &zw,
+            "impressions.upload",
+            upload(processed_seal(), true),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let second: api::ImpressionItem = serde_json::from_value(v).unwrap();
+        app.seals
+            .review("qiankun", &second.id, &Review::Approve)
+            .await
+            .unwrap();
+        let (_, v) = seal(&app, &zw, "impressions.list", entity.clone()).await;
+        let records: api::ImpressionRecords = serde_json::from_value(v).unwrap();
+        assert_eq!(records.valid[0].id, second.id);
+        assert_eq!(records.invalid[0].id, up.id);
+        assert!(
+            !app.seals
+                .collection_usable(&mine.collection_id)
+                .await
+                .unwrap()
+        );
+
+        assert!(matches!(
+            t.db.verify_audit().await.unwrap(),
+            AuditVerdict::Intact { .. }
+        ));
+    })
+    .await;
+}

@@ -79,3 +79,11 @@ CREATE TABLE seal_use_grants (
     revoked_by   TEXT
 );
 CREATE INDEX seal_use_grants_person ON seal_use_grants (uscc, id_number);
+
+-- The seal authority's own keys (its root CA and the seal maker), sealed under the server's key
+-- password, so every replica loads the same ones.
+CREATE TABLE seal_keys (
+    name        TEXT PRIMARY KEY,
+    keystore    BYTEA NOT NULL,
+    certificate BYTEA NOT NULL
+);
