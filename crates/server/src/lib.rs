@@ -3,6 +3,7 @@
 
 mod audit;
 pub mod authority;
+mod cert_keys;
 pub mod cookies;
 pub mod error;
 pub mod openapi;
