@@ -51,3 +51,26 @@ impl TryRng for SeededRng {
 }
 
 impl TryCryptoRng for SeededRng {}
+
+/// Runs the `openssl` command (the independent judge of our crypto in tests) with `args`;
+/// returns whether it succeeded and its stdout followed by its stderr. A missing `openssl` is a
+/// failure whose text says so (`scripts/test` installs it).
+pub fn openssl(args: &[&dyn AsRef<std::ffi::OsStr>]) -> (bool, String) {
+    match std::process::Command::new("openssl")
+        .args(args.iter().map(|a| a.as_ref()))
+        .output()
+    {
+        Ok(out) => (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        ),
+        Err(e) => (
+            false,
+            format!("cannot run openssl (scripts/test installs it): {e}"),
+        ),
+    }
+}

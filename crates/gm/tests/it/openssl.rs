@@ -2,7 +2,7 @@
 //! OpenSSL's default SM2 ID is empty, so every command passes the standard one explicitly.
 
 use std::path::PathBuf;
-use std::process::Command;
+use yizhao_gm::testing::openssl;
 
 use yizhao_gm::x509::{CertKind, Certificate, Issuer};
 use yizhao_gm::{PrivateKey, PublicKey, SuiteId, suite};
@@ -26,20 +26,6 @@ impl Dir {
         std::fs::write(&p, data).unwrap();
         p
     }
-}
-
-/// Run openssl; returns (success, stdout+stderr).
-fn openssl(args: &[&dyn AsRef<std::ffi::OsStr>]) -> (bool, String) {
-    let out = Command::new("openssl")
-        .args(args.iter().map(|a| a.as_ref()))
-        .output()
-        .expect("openssl must be installed (scripts/test installs it)");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
 }
 
 fn pem(label: &str, der: &[u8]) -> String {

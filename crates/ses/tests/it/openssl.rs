@@ -8,7 +8,7 @@
 //! pkeyutl -verify -rawin -digest sm3` checks the signature.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use yizhao_gm::testing::openssl;
 
 use der::Encode;
 use der::asn1::BitString;
@@ -17,20 +17,6 @@ use yizhao_ses::Seal;
 use crate::{NOW, build, elements, pki, png, replace_once, sequence};
 
 const DISTID: &str = "distid:1234567812345678";
-
-/// Run openssl; returns (success, stdout+stderr).
-fn openssl(args: &[&dyn AsRef<std::ffi::OsStr>]) -> (bool, String) {
-    let out = Command::new("openssl")
-        .args(args.iter().map(|a| a.as_ref()))
-        .output()
-        .expect("openssl must be installed");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
 
 /// (offset, depth, description) of every line of `openssl asn1parse`.
 fn asn1parse(file: &Path) -> Vec<(usize, usize, String)> {
