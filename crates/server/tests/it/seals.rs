@@ -43,6 +43,27 @@ async fn seal(app: &TestApp, who: &Phone, action: &str, payload: Value) -> (Stat
         .await
 }
 
+/// `name` verified and holding the company's license (index 0).
+async fn holder(app: &TestApp, name: &str) -> Phone {
+    let mut p = person(name);
+    p.realname(app).await.unwrap();
+    p.download(app, &uscc(), None).await.unwrap();
+    p
+}
+
+/// The legal representative `zw` authorizes `name` as an all-business agent.
+async fn authorize_agent(app: &TestApp, zw: &Phone, name: &str) {
+    let (s, v) = zw
+        .signed(
+            app,
+            0,
+            "authorizations.add",
+            json!({"uscc": uscc(), "agent": person_json(name), "mode": "all"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+
 fn grant_to_wang(seal_type: &str, uses: u32) -> Value {
     json!({
         "uscc": uscc(), "seal_type": seal_type, "name": "王强", "id_number": id_number("王强"),
@@ -56,9 +77,7 @@ fn grant_to_wang(seal_type: &str, uses: u32) -> Value {
 async fn seal_admins_and_use_grants_follow_the_rules() {
     on_both(|t| async move {
         let app = TestApp::new(t.db.clone()).await;
-        let mut zw = person("张伟");
-        zw.realname(&app).await.unwrap();
-        zw.download(&app, &uscc(), None).await.unwrap();
+        let zw = holder(&app, "张伟").await;
 
         // A person without a license authorization of the entity can't be named.
         let (s, v) = seal(
@@ -75,21 +94,9 @@ async fn seal_admins_and_use_grants_follow_the_rules() {
             .signed(&app, 0, "admins.add", json!({"uscc": uscc(), "person": person_json("李娜")}))
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
-        let (s, v) = zw
-            .signed(
-                &app,
-                0,
-                "authorizations.add",
-                json!({"uscc": uscc(), "agent": person_json("王强"), "mode": "all"}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        let mut ln = person("李娜");
-        ln.realname(&app).await.unwrap();
-        ln.download(&app, &uscc(), None).await.unwrap();
-        let mut wq = person("王强");
-        wq.realname(&app).await.unwrap();
-        wq.download(&app, &uscc(), None).await.unwrap();
+        authorize_agent(&app, &zw, "王强").await;
+        let ln = holder(&app, "李娜").await;
+        let wq = holder(&app, "王强").await;
 
         // R15: the legal representative names 李娜 seal admin of the bid seal, once.
         let add_ln = json!({"uscc": uscc(), "seal_type": "bid", "name": "李娜", "id_number": id_number("李娜")});
@@ -230,9 +237,7 @@ fn upload(picture: Vec<u8>, accepted_terms: bool) -> Value {
 async fn an_impression_is_uploaded_reviewed_made_and_collected() {
     on_both(|t| async move {
         let app = TestApp::new(t.db.clone()).await;
-        let mut zw = person("张伟");
-        zw.realname(&app).await.unwrap();
-        zw.download(&app, &uscc(), None).await.unwrap();
+        let zw = holder(&app, "张伟").await;
         let entity = json!({"uscc": uscc()});
 
         // Nothing uploaded yet.
@@ -353,18 +358,8 @@ async fn an_impression_is_uploaded_reviewed_made_and_collected() {
         );
 
         // An agent of a local entity collects only through a seal use grant.
-        let (s, v) = zw
-            .signed(
-                &app,
-                0,
-                "authorizations.add",
-                json!({"uscc": uscc(), "agent": person_json("王强"), "mode": "all"}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        let mut wq = person("王强");
-        wq.realname(&app).await.unwrap();
-        wq.download(&app, &uscc(), None).await.unwrap();
+        authorize_agent(&app, &zw, "王强").await;
+        let wq = holder(&app, "王强").await;
         let (_, v) = seal(&app, &wq, "seals.collectable", json!({})).await;
         assert_eq!(v, json!([]));
         let (s, v) = seal(&app, &wq, "seals.collect", json!({"seal_id": seals[0].id})).await;
