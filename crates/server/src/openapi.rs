@@ -72,13 +72,35 @@ pub const PATHS: &[&str] = &[
     "/platform/api/v1/credit/sync",
     "/qr/{id}",
     "/qr/{id}/answer",
+    "/seal/api/v1/catalogue",
+    "/seal/api/v1/signed",
 ];
 
 /// The document.
 pub fn spec() -> Value {
     let mut doc = core();
     members(&mut doc);
+    seals(&mut doc);
     doc
+}
+
+/// The seal authority's routes (R13–R16).
+fn seals(doc: &mut Value) {
+    let s = "/seal/api/v1";
+    let paths = &mut doc["paths"];
+    paths[format!("{s}/catalogue")] = json!({ "get": op("Seal types with their shapes and sizes in mm (R13)", None, "SealCatalogue", false) });
+    paths[format!("{s}/signed")] = json!({ "post": op("A request made with a license (challenge from /authority/api/v1/challenges): impressions.upload|list, seals.list|collectable|collect|mine, collections.delete, seal_admins.list|add|remove, seal_grants.list|add|revoke|mine (R13–R16); payloads and results in yizhao-proto's seal module", Some("Signed"), "SignedResult", false) });
+    let shape = json!({ "type": "object", "properties": {
+        "code": { "type": "string" }, "name": { "type": "string" },
+        "sizes_mm": { "type": "array", "items": { "type": "array", "items": { "type": "integer" }, "minItems": 2, "maxItems": 2 } }
+    } });
+    doc["components"]["schemas"]["SealCatalogue"] = json!({
+        "type": "array",
+        "items": { "type": "object", "properties": {
+            "code": { "type": "string" }, "name": { "type": "string" },
+            "shapes": { "type": "array", "items": shape }
+        } }
+    });
 }
 
 /// The platform's member routes (R11, R12, R22), added apart to keep each `json!` small.
