@@ -1,4 +1,5 @@
-//! The HTTP client of the license authority's API (`/authority/api/v1`).
+//! The HTTP client of the license authority's API (`/authority/api/v1`), and of the other
+//! services that take license-signed requests (the seal authority, `/seal/api/v1`).
 
 use std::fmt;
 use std::time::Duration;
@@ -11,6 +12,8 @@ use yizhao_proto::authority::{
     OutboxMessage, PREFIX, RealNameConfirm, RealNameRequest, RealNameStarted, RealNameVerified,
     Signed, StatusRequest, StatusResponse,
 };
+
+use yizhao_proto::seal::SealTypeItem;
 
 use yizhao_proto::qr::{QrAnswer, QrStatus, SignedQrRequest, qr_link};
 
@@ -28,6 +31,9 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
+    /// Scheme, host and port: where every service lives.
+    server: String,
+    /// The license authority's API.
     base: String,
 }
 
@@ -57,6 +63,7 @@ impl Client {
             .map_err(|e| WalletError::Network(e.to_string()))?;
         Ok(Client {
             http,
+            server: server.to_owned(),
             base: format!("{server}{PREFIX}"),
         })
     }
@@ -113,6 +120,20 @@ impl Client {
     /// `POST /signed`: a request made with a license; `R` is the action's answer.
     pub async fn signed<R: DeserializeOwned>(&self, signed: &Signed) -> Result<R> {
         self.post("/signed", signed).await
+    }
+
+    /// `POST {prefix}/signed` of another service of the same server (e.g. the seal
+    /// authority's [`yizhao_proto::seal::PREFIX`]): the same envelope, signed over a challenge
+    /// of the license authority.
+    pub async fn signed_at<R: DeserializeOwned>(&self, prefix: &str, signed: &Signed) -> Result<R> {
+        let url = format!("{}{prefix}/signed", self.server);
+        self.send(self.http.post(url).json(signed)).await
+    }
+
+    /// `GET /seal/api/v1/catalogue`: the seal types, their shapes and sizes.
+    pub async fn catalogue(&self) -> Result<Vec<SealTypeItem>> {
+        let url = format!("{}{}/catalogue", self.server, yizhao_proto::seal::PREFIX);
+        self.send(self.http.get(url)).await
     }
 
     /// `POST /status`: whether a license may be used now.

@@ -81,6 +81,15 @@ pub enum WalletError {
     /// The person did not confirm.
     #[error("已取消")]
     Cancelled,
+    /// Refused on the phone before anything was sent (e.g. an impression that fails the
+    /// quality checks), with the code the authority would give.
+    #[error("{message}")]
+    Refused {
+        /// The stable code, e.g. `impression.quality`.
+        code: String,
+        /// What is wrong, in Chinese.
+        message: String,
+    },
 }
 
 impl WalletError {
@@ -105,13 +114,16 @@ impl WalletError {
             WalletError::BadRequestSignature => "qr.bad_signature",
             WalletError::QrExpired => "qr.expired",
             WalletError::Cancelled => "wallet.cancelled",
+            WalletError::Refused { code, .. } => code,
         }
     }
 
     /// The error as the one JSON envelope `{"error":{"code","message"}}`.
     pub fn to_envelope(&self) -> ErrorEnvelope {
         let message = match self {
-            WalletError::Server { message, .. } => message.clone(),
+            WalletError::Server { message, .. } | WalletError::Refused { message, .. } => {
+                message.clone()
+            }
             other => other.to_string(),
         };
         ErrorEnvelope {

@@ -187,6 +187,37 @@ impl Wallet {
         license: &StoredLicense,
         password: &Password,
     ) -> Result<R> {
+        let signed = self
+            .sign_request(action, payload, license, password)
+            .await?;
+        self.client.signed(&signed).await
+    }
+
+    /// Make a request with a license to another service's `POST {prefix}/signed` (e.g. the
+    /// seal authority's [`yizhao_proto::seal::PREFIX`]); signed as [`Wallet::signed`].
+    pub(crate) async fn signed_to<P: Serialize, R: DeserializeOwned>(
+        &self,
+        prefix: &str,
+        action: &str,
+        payload: &P,
+        license: &StoredLicense,
+        password: &Password,
+    ) -> Result<R> {
+        let signed = self
+            .sign_request(action, payload, license, password)
+            .await?;
+        self.client.signed_at(prefix, &signed).await
+    }
+
+    /// The envelope of a request made with a license: fetch a challenge from the license
+    /// authority, sign [`proof_message`] with the license key.
+    async fn sign_request<P: Serialize>(
+        &self,
+        action: &str,
+        payload: &P,
+        license: &StoredLicense,
+        password: &Password,
+    ) -> Result<Signed> {
         let payload = serde_json::to_string(payload)
             .map_err(|e| WalletError::Format(format!("payload: {e}")))?;
         // Unlock first: a wrong password should not cost a challenge.
@@ -197,14 +228,13 @@ impl Wallet {
         let challenge = self.client.challenge().await?.challenge;
         let signature = key.sign(&proof_message(action, &challenge, &payload))?;
         drop(keystore);
-        let signed = Signed {
+        Ok(Signed {
             action: action.to_owned(),
             payload,
             challenge,
             certificate: license.certificate.clone(),
             signature,
-        };
-        self.client.signed(&signed).await
+        })
     }
 
     /// The license admins of the license's entity.

@@ -4,6 +4,7 @@
 //! wallet.keystore  the yizhao-gm keystore: every license key, sealed under the device password
 //! licenses.json    public data of the downloaded licenses (certificates, face data)
 //! state.json       whether the password is still the default; the real-name token
+//! seals/           collected seals, one SESeal (`.esl`) and description per collection
 //! ```
 //! Every write goes to a temporary file in the same folder, is synced, then renamed over the old
 //! file, so a crash leaves either the old or the new file, never half of one.

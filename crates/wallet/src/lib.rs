@@ -5,6 +5,8 @@
 //! - [`Home`]: the folder (`wallet.keystore`, `licenses.json`, `state.json`), atomic writes.
 //! - [`Client`]: the authority's API (`/authority/api/v1`).
 //! - [`Wallet`]: the flows of manual §3.1 over both, and scanning a QR code ([`qr`]).
+//! - [`seals`]: electronic seals (R13–R16): impressions processed and checked here, collected
+//!   seals kept in the home folder (`seals/`), seal admins and seal use grants.
 //! - [`WalletCli`]: the `yizhao wallet …` commands, mounted by the binary.
 //! - [`web`]: `yizhao wallet serve`, the same flows as phone-style web pages.
 
@@ -15,6 +17,7 @@ pub mod flows;
 pub mod home;
 pub mod qr;
 mod render;
+pub mod seals;
 pub mod terminal;
 pub mod time;
 pub mod web;

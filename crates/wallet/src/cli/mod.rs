@@ -17,6 +17,10 @@ use yizhao_gm::keystore::{KdfParams, Password};
 use yizhao_proto::authority::PersonInput;
 use yizhao_proto::qr::parse_qr_link;
 
+mod seals;
+
+pub use seals::{ImpressionCommand, SealAdminsCommand, SealGrantsCommand, SealsCommand};
+
 use crate::client::{Client, DEFAULT_SERVER};
 use crate::error::{Result, WalletError};
 use crate::flows::{AgentAuthorization, Matters, Wallet};
@@ -131,6 +135,31 @@ pub enum WalletCommand {
         /// Address to listen on; port 0 picks a free port.
         #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN)]
         listen: SocketAddr,
+    },
+    /// 印模: upload a photo of the seal (processed and checked on the phone), the records.
+    Impression {
+        /// What to do.
+        #[command(subcommand)]
+        command: ImpressionCommand,
+    },
+    /// 电子印章: collect, list, delete and export the seals of a license.
+    Seals {
+        /// What to do.
+        #[command(subcommand)]
+        command: SealsCommand,
+    },
+    /// 印章管理员 (R15): the legal representative names seal admins per seal type.
+    SealAdmins {
+        /// What to do.
+        #[command(subcommand)]
+        command: SealAdminsCommand,
+    },
+    /// 印章使用授权 (R16): grants of a seal type's use, by the legal representative or a seal
+    /// admin.
+    SealGrants {
+        /// What to do.
+        #[command(subcommand)]
+        command: SealGrantsCommand,
     },
     /// Ask the authority whether a license may be used now.
     Status {
@@ -300,7 +329,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn new(value: &impl Serialize, text: String) -> Result<Self> {
+    pub(crate) fn new(value: &impl Serialize, text: String) -> Result<Self> {
         let json =
             serde_json::to_value(value).map_err(|e| WalletError::Format(format!("result: {e}")))?;
         Ok(Outcome { json, text })
@@ -432,6 +461,16 @@ impl WalletCli {
             WalletCommand::Serve { .. } => Err(WalletError::Input(
                 "serve 是长期运行的服务，请在命令行直接运行".into(),
             )),
+            WalletCommand::Impression { command } => {
+                seals::impression(&wallet, command, &mut pw).await
+            }
+            WalletCommand::Seals { command } => seals::seals(&wallet, command, &mut pw).await,
+            WalletCommand::SealAdmins { command } => {
+                seals::seal_admins(&wallet, command, &mut pw).await
+            }
+            WalletCommand::SealGrants { command } => {
+                seals::seal_grants(&wallet, command, &mut pw).await
+            }
             WalletCommand::Status { license, matter } => {
                 let license = pick_license(wallet.home(), license)?;
                 let body = wallet.status(&license, matter.as_deref()).await?;
@@ -620,7 +659,7 @@ async fn scan(
 }
 
 /// The license asked for, or the only one on the phone.
-fn pick_license(home: &Home, asked: Option<String>) -> Result<String> {
+pub(crate) fn pick_license(home: &Home, asked: Option<String>) -> Result<String> {
     if let Some(l) = asked {
         return Ok(l);
     }
@@ -635,7 +674,7 @@ fn pick_license(home: &Home, asked: Option<String>) -> Result<String> {
 }
 
 /// Where the device password comes from.
-struct PasswordInput {
+pub(crate) struct PasswordInput {
     flag: Option<Password>,
     stdin: bool,
 }
@@ -643,7 +682,7 @@ struct PasswordInput {
 impl PasswordInput {
     /// `--password`, else the environment, else a stdin line, else the default password while
     /// it has not been changed.
-    fn device(&mut self, home: &Home) -> Result<Password> {
+    pub(crate) fn device(&mut self, home: &Home) -> Result<Password> {
         if let Some(p) = self.flag.take() {
             return Ok(p);
         }

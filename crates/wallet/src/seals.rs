@@ -1,0 +1,652 @@
+//! What a holder does with electronic seals on the phone (manual §3.3, R13–R16): upload an
+//! impression processed here, read the records, collect a seal onto a license and keep its
+//! `SESeal` in the home folder, export it, delete a wrong collection, and manage seal admins and
+//! seal use grants. Every request is signed with a license and sent to the seal authority
+//! (`POST /seal/api/v1/signed`).
+//!
+//! Collected seals live beside the licenses, one pair of files per collection:
+//! ```text
+//! seals/<collection_id>.esl   the SESeal as collected (GB/T 38540 DER)
+//! seals/<collection_id>.json  what it is: license, seal, grant, when
+//! ```
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use yizhao_domain::seal::{SealSize, SealType, Shape, check_design};
+use yizhao_gm::keystore::Password;
+use yizhao_impression::{Adjustments, DeclaredShape, ImpressionError};
+use yizhao_proto::authority::EntityRef;
+use yizhao_proto::seal::{
+    self as api, AddSealAdmin, AddSealGrant, CollectSeal, Collectable, CollectedSeal,
+    CollectionRef, ImpressionItem, ImpressionRecords, MySealGrants, SealAdminItem, SealGrantItem,
+    SealGrantRef, SealItem, UploadImpression,
+};
+
+use crate::error::{Result, WalletError};
+use crate::flows::Wallet;
+use crate::home::{Home, StoredLicense, atomic_write};
+use crate::time::now_unix;
+
+/// Actions of the seal authority's `POST /seal/api/v1/signed`.
+pub mod action {
+    /// Upload an impression (`UploadImpression` → `ImpressionItem`).
+    pub const IMPRESSIONS_UPLOAD: &str = "impressions.upload";
+    /// The upload records (`EntityRef` → `ImpressionRecords`).
+    pub const IMPRESSIONS_LIST: &str = "impressions.list";
+    /// The seal-making records (`EntityRef` → `Vec<SealItem>`).
+    pub const SEALS_LIST: &str = "seals.list";
+    /// The seals the license may collect (`{}` → `Vec<Collectable>`).
+    pub const SEALS_COLLECTABLE: &str = "seals.collectable";
+    /// Collect a seal (`CollectSeal` → `CollectedSeal`).
+    pub const SEALS_COLLECT: &str = "seals.collect";
+    /// The seals collected onto the license (`{}` → `Vec<CollectedSeal>`).
+    pub const SEALS_MINE: &str = "seals.mine";
+    /// Delete a collection (`CollectionRef` → `{"deleted": id}`).
+    pub const COLLECTIONS_DELETE: &str = "collections.delete";
+    /// The seal admins (`EntityRef` → `Vec<SealAdminItem>`).
+    pub const SEAL_ADMINS_LIST: &str = "seal_admins.list";
+    /// Name a seal admin (`AddSealAdmin` → `SealAdminItem`).
+    pub const SEAL_ADMINS_ADD: &str = "seal_admins.add";
+    /// Remove a seal admin (`SealGrantRef` → `{"removed": id}`).
+    pub const SEAL_ADMINS_REMOVE: &str = "seal_admins.remove";
+    /// The seal use grants (`EntityRef` → `Vec<SealGrantItem>`).
+    pub const SEAL_GRANTS_LIST: &str = "seal_grants.list";
+    /// Grant the use of a seal type (`AddSealGrant` → `SealGrantItem`).
+    pub const SEAL_GRANTS_ADD: &str = "seal_grants.add";
+    /// Revoke a seal use grant (`SealGrantRef` → `{"revoked": id}`).
+    pub const SEAL_GRANTS_REVOKE: &str = "seal_grants.revoke";
+    /// What the license's holder was given (`{}` → `MySealGrants`).
+    pub const SEAL_GRANTS_MINE: &str = "seal_grants.mine";
+}
+
+const SEALS_DIR: &str = "seals";
+
+/// The design of an impression: seal type, shape and size (from the catalogue).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealDesign {
+    /// Seal type code, e.g. `bid`.
+    pub seal_type: String,
+    /// Shape code, e.g. `round`.
+    pub shape: String,
+    /// Width (mm).
+    pub width_mm: u16,
+    /// Height (mm).
+    pub height_mm: u16,
+}
+
+/// A seal use grant to add (R16).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealUseGrantInput {
+    /// Seal type code.
+    pub seal_type: String,
+    /// The user's name.
+    pub name: String,
+    /// The user's ID number (must hold a license authorization of the entity).
+    pub id_number: String,
+    /// Start (Unix seconds); the authority's default is now.
+    pub start: Option<i64>,
+    /// End (Unix seconds).
+    pub end: i64,
+    /// 用章事由 (shown, not enforced).
+    pub reason: String,
+    /// `None`: all matters; else the matter codes.
+    pub matters: Option<Vec<String>>,
+    /// 用章次数.
+    pub uses: u32,
+}
+
+/// A seal held on this phone: a collection's description (its `SESeal` is the `.esl` file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldSeal {
+    /// The collection's id.
+    pub collection_id: String,
+    /// The license it was collected onto.
+    pub license_id: String,
+    /// The seal.
+    pub seal: SealItem,
+    /// The grant it came through, if any.
+    pub grant_id: Option<String>,
+    /// When it was stored here (Unix seconds).
+    pub stored_at: i64,
+}
+
+/// The seals of a license: held on this phone, and collected according to the seal authority.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MySeals {
+    /// Held on this phone (for this license).
+    pub local: Vec<HeldSeal>,
+    /// Collected onto the license and not deleted, according to the seal authority (no DER).
+    pub server: Vec<CollectedSummary>,
+}
+
+/// A collection as the seal authority lists it, without its DER.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CollectedSummary {
+    /// The collection's id.
+    pub collection_id: String,
+    /// The seal.
+    pub seal: SealItem,
+    /// The grant it came through, if any.
+    pub grant_id: Option<String>,
+    /// Whether this phone holds it.
+    pub on_this_phone: bool,
+}
+
+fn refused(code: &str, message: impl Into<String>) -> WalletError {
+    WalletError::Refused {
+        code: code.to_owned(),
+        message: message.into(),
+    }
+}
+
+fn impression_error(e: &ImpressionError) -> WalletError {
+    refused(e.code(), e.message_zh())
+}
+
+/// Process a photo into an impression (PNG with alpha) and check its quality for `design`, as
+/// the seal authority will: refused with the findings' Chinese messages if it fails.
+pub fn prepare_impression(
+    image: &[u8],
+    adjustments: &Adjustments,
+    design: &SealDesign,
+) -> Result<Vec<u8>> {
+    let seal_type = SealType::parse(&design.seal_type).ok_or_else(|| {
+        refused(
+            "seal.unknown_type",
+            format!("未知的印章类型：{}", design.seal_type),
+        )
+    })?;
+    let shape = Shape::parse(&design.shape).ok_or_else(|| {
+        refused(
+            "seal.unknown_shape",
+            format!("未知的印章形状：{}", design.shape),
+        )
+    })?;
+    check_design(
+        seal_type,
+        shape,
+        SealSize::mm(design.width_mm, design.height_mm),
+    )
+    .map_err(|e| refused(e.code(), e.to_string()))?;
+    let declared = DeclaredShape::new(shape, design.width_mm, design.height_mm)
+        .map_err(|e| impression_error(&e))?;
+    let processed =
+        yizhao_impression::process(image, adjustments).map_err(|e| impression_error(&e))?;
+    let report =
+        yizhao_impression::check(&processed.png, &declared).map_err(|e| impression_error(&e))?;
+    if !report.passed() {
+        let text: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
+        return Err(refused(
+            "impression.quality",
+            format!("印模图片质量不合格：{}", text.join("；")),
+        ));
+    }
+    Ok(processed.png)
+}
+
+/// Whether `id` can name a file: the seal authority's ids are hex.
+fn checked_id(id: &str) -> Result<&str> {
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(WalletError::Input(format!("印章领取编号无效: {id}")));
+    }
+    Ok(id)
+}
+
+fn seals_dir(home: &Home) -> PathBuf {
+    home.dir().join(SEALS_DIR)
+}
+
+fn seal_file(home: &Home, collection_id: &str, ext: &str) -> Result<PathBuf> {
+    Ok(seals_dir(home).join(format!("{}.{ext}", checked_id(collection_id)?)))
+}
+
+/// Keep a collected seal in the home folder: the DER first, then its description.
+fn store_seal(home: &Home, license_id: &str, c: &CollectedSeal) -> Result<HeldSeal> {
+    let dir = seals_dir(home);
+    fs::create_dir_all(&dir).map_err(WalletError::io(&dir))?;
+    atomic_write(&seal_file(home, &c.collection_id, "esl")?, &c.der)?;
+    let held = HeldSeal {
+        collection_id: c.collection_id.clone(),
+        license_id: license_id.to_owned(),
+        seal: c.seal.clone(),
+        grant_id: c.grant_id.clone(),
+        stored_at: now_unix(),
+    };
+    let json =
+        serde_json::to_vec_pretty(&held).map_err(|e| WalletError::Format(format!("seal: {e}")))?;
+    atomic_write(&seal_file(home, &c.collection_id, "json")?, &json)?;
+    Ok(held)
+}
+
+/// The seals held on this phone, oldest first.
+pub fn held_seals(home: &Home) -> Result<Vec<HeldSeal>> {
+    let dir = seals_dir(home);
+    let entries = match fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(WalletError::io(dir)(e)),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(WalletError::io(&dir))?.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let bytes = fs::read(&path).map_err(WalletError::io(&path))?;
+        let held: HeldSeal = serde_json::from_slice(&bytes)
+            .map_err(|e| WalletError::Format(format!("{}: {e}", path.display())))?;
+        out.push(held);
+    }
+    out.sort_by(|a, b| (a.stored_at, &a.collection_id).cmp(&(b.stored_at, &b.collection_id)));
+    Ok(out)
+}
+
+/// The `SESeal` (DER) of a seal held on this phone.
+pub fn held_seal_der(home: &Home, collection_id: &str) -> Result<Vec<u8>> {
+    let path = seal_file(home, collection_id, "esl")?;
+    match fs::read(&path) {
+        Ok(der) => Ok(der),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(WalletError::Input(format!(
+            "本手机没有这枚印章: {collection_id}"
+        ))),
+        Err(e) => Err(WalletError::io(path)(e)),
+    }
+}
+
+fn remove_held(home: &Home, collection_id: &str) -> Result<bool> {
+    let mut removed = false;
+    for ext in ["json", "esl"] {
+        let path = seal_file(home, collection_id, ext)?;
+        match fs::remove_file(&path) {
+            Ok(()) => removed = true,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(WalletError::io(path)(e)),
+        }
+    }
+    Ok(removed)
+}
+
+/// Write a held seal's `SESeal` to `out` as is: the `.esl` file other GB/T 38540 tools read.
+pub fn export_seal(home: &Home, collection_id: &str, out: &Path) -> Result<usize> {
+    let der = held_seal_der(home, collection_id)?;
+    fs::write(out, &der).map_err(WalletError::io(out))?;
+    Ok(der.len())
+}
+
+impl Wallet {
+    async fn seal_request<P: Serialize, R: serde::de::DeserializeOwned>(
+        &self,
+        action: &str,
+        payload: &P,
+        license: &StoredLicense,
+        password: &Password,
+    ) -> Result<R> {
+        self.signed_to(api::PREFIX, action, payload, license, password)
+            .await
+    }
+
+    async fn entity_request<R: serde::de::DeserializeOwned>(
+        &self,
+        action: &str,
+        license: &str,
+        password: &Password,
+    ) -> Result<R> {
+        let lic = self.home().license(license)?;
+        let payload = EntityRef {
+            uscc: lic.uscc.clone(),
+        };
+        self.seal_request(action, &payload, &lic, password).await
+    }
+
+    /// Upload an impression (R13): the photo is processed here (crop, rotate, brightness,
+    /// contrast, colour, transparency) and checked; a picture that fails the checks is refused
+    /// with their Chinese messages before anything is sent. The upload is signed with the
+    /// license; the terms must have been accepted.
+    pub async fn upload_impression(
+        &self,
+        license: &str,
+        password: &Password,
+        image: &[u8],
+        adjustments: &Adjustments,
+        design: &SealDesign,
+        accepted_terms: bool,
+    ) -> Result<ImpressionItem> {
+        if !accepted_terms {
+            return Err(refused(
+                "seal.terms_not_accepted",
+                "请先勾选“本企业已阅读并同意”。",
+            ));
+        }
+        let lic = self.home().license(license)?;
+        let picture = prepare_impression(image, adjustments, design)?;
+        let payload = UploadImpression {
+            uscc: lic.uscc.clone(),
+            seal_type: design.seal_type.clone(),
+            shape: design.shape.clone(),
+            width_mm: design.width_mm,
+            height_mm: design.height_mm,
+            picture,
+            accepted_terms,
+        };
+        self.seal_request(action::IMPRESSIONS_UPLOAD, &payload, &lic, password)
+            .await
+    }
+
+    /// The upload records of the license's entity (R13).
+    pub async fn impression_records(
+        &self,
+        license: &str,
+        password: &Password,
+    ) -> Result<ImpressionRecords> {
+        self.entity_request(action::IMPRESSIONS_LIST, license, password)
+            .await
+    }
+
+    /// The seal-making records of the license's entity.
+    pub async fn seal_records(&self, license: &str, password: &Password) -> Result<Vec<SealItem>> {
+        self.entity_request(action::SEALS_LIST, license, password)
+            .await
+    }
+
+    /// The seals the license may collect, and the grants to collect them through (R14, R16).
+    pub async fn collectable(
+        &self,
+        license: &str,
+        password: &Password,
+    ) -> Result<Vec<Collectable>> {
+        let lic = self.home().license(license)?;
+        self.seal_request(
+            action::SEALS_COLLECTABLE,
+            &serde_json::json!({}),
+            &lic,
+            password,
+        )
+        .await
+    }
+
+    /// Collect a seal onto the license (R14): the seal authority checks the license and issues
+    /// an `SESeal` holding its certificate, which is kept in the home folder.
+    pub async fn collect(
+        &self,
+        license: &str,
+        password: &Password,
+        seal_id: &str,
+        grant_id: Option<&str>,
+    ) -> Result<HeldSeal> {
+        let lic = self.home().license(license)?;
+        let payload = CollectSeal {
+            seal_id: seal_id.to_owned(),
+            grant_id: grant_id.map(str::to_owned),
+        };
+        let collected: CollectedSeal = self
+            .seal_request(action::SEALS_COLLECT, &payload, &lic, password)
+            .await?;
+        if collected.der.is_empty() {
+            return Err(WalletError::Format("领取到的印章为空".into()));
+        }
+        store_seal(self.home(), &lic.license_id, &collected)
+    }
+
+    /// The license's seals: those held on this phone and those the seal authority lists.
+    pub async fn my_seals(&self, license: &str, password: &Password) -> Result<MySeals> {
+        let lic = self.home().license(license)?;
+        let server: Vec<CollectedSeal> = self
+            .seal_request(action::SEALS_MINE, &serde_json::json!({}), &lic, password)
+            .await?;
+        let local: Vec<HeldSeal> = held_seals(self.home())?
+            .into_iter()
+            .filter(|h| h.license_id.eq_ignore_ascii_case(&lic.license_id))
+            .collect();
+        let server = server
+            .into_iter()
+            .map(|c| CollectedSummary {
+                on_this_phone: local.iter().any(|h| h.collection_id == c.collection_id),
+                collection_id: c.collection_id,
+                seal: c.seal,
+                grant_id: c.grant_id,
+            })
+            .collect();
+        Ok(MySeals { local, server })
+    }
+
+    /// Delete a wrong collection (R16), at the seal authority and on this phone.
+    pub async fn delete_collection(
+        &self,
+        license: &str,
+        password: &Password,
+        collection_id: &str,
+    ) -> Result<serde_json::Value> {
+        checked_id(collection_id)?;
+        let lic = self.home().license(license)?;
+        let payload = CollectionRef {
+            collection_id: collection_id.to_owned(),
+        };
+        let done: serde_json::Value = self
+            .seal_request(action::COLLECTIONS_DELETE, &payload, &lic, password)
+            .await?;
+        remove_held(self.home(), collection_id)?;
+        Ok(done)
+    }
+
+    /// The seal admins of the license's entity (R15).
+    pub async fn seal_admins_list(
+        &self,
+        license: &str,
+        password: &Password,
+    ) -> Result<Vec<SealAdminItem>> {
+        self.entity_request(action::SEAL_ADMINS_LIST, license, password)
+            .await
+    }
+
+    /// Name a seal admin of one seal type (R15; the legal representative).
+    pub async fn seal_admins_add(
+        &self,
+        license: &str,
+        password: &Password,
+        seal_type: &str,
+        name: &str,
+        id_number: &str,
+    ) -> Result<SealAdminItem> {
+        let lic = self.home().license(license)?;
+        let payload = AddSealAdmin {
+            uscc: lic.uscc.clone(),
+            seal_type: seal_type.to_owned(),
+            name: name.to_owned(),
+            id_number: id_number.to_owned(),
+        };
+        self.seal_request(action::SEAL_ADMINS_ADD, &payload, &lic, password)
+            .await
+    }
+
+    /// Remove a seal admin.
+    pub async fn seal_admins_remove(
+        &self,
+        license: &str,
+        password: &Password,
+        id: &str,
+    ) -> Result<serde_json::Value> {
+        let lic = self.home().license(license)?;
+        let payload = SealGrantRef {
+            uscc: lic.uscc.clone(),
+            id: id.to_owned(),
+        };
+        self.seal_request(action::SEAL_ADMINS_REMOVE, &payload, &lic, password)
+            .await
+    }
+
+    /// The seal use grants the license's holder manages (R16).
+    pub async fn seal_grants_list(
+        &self,
+        license: &str,
+        password: &Password,
+    ) -> Result<Vec<SealGrantItem>> {
+        self.entity_request(action::SEAL_GRANTS_LIST, license, password)
+            .await
+    }
+
+    /// Grant the use of a seal type (R16; the legal representative or its seal admin).
+    pub async fn seal_grants_add(
+        &self,
+        license: &str,
+        password: &Password,
+        grant: SealUseGrantInput,
+    ) -> Result<SealGrantItem> {
+        let lic = self.home().license(license)?;
+        let (mode, matters) = match grant.matters {
+            None => ("all", Vec::new()),
+            Some(codes) => ("precise", codes),
+        };
+        let payload = AddSealGrant {
+            uscc: lic.uscc.clone(),
+            seal_type: grant.seal_type,
+            name: grant.name,
+            id_number: grant.id_number,
+            start: grant.start,
+            end: grant.end,
+            reason: grant.reason,
+            mode: mode.to_owned(),
+            matters,
+            uses: grant.uses,
+        };
+        self.seal_request(action::SEAL_GRANTS_ADD, &payload, &lic, password)
+            .await
+    }
+
+    /// Revoke a seal use grant.
+    pub async fn seal_grants_revoke(
+        &self,
+        license: &str,
+        password: &Password,
+        id: &str,
+    ) -> Result<serde_json::Value> {
+        let lic = self.home().license(license)?;
+        let payload = SealGrantRef {
+            uscc: lic.uscc.clone(),
+            id: id.to_owned(),
+        };
+        self.seal_request(action::SEAL_GRANTS_REVOKE, &payload, &lic, password)
+            .await
+    }
+
+    /// What the license's holder was given in its entity: seal admin appointments and use
+    /// grants (collection chooses among them).
+    pub async fn seal_grants_mine(
+        &self,
+        license: &str,
+        password: &Password,
+    ) -> Result<MySealGrants> {
+        let lic = self.home().license(license)?;
+        self.seal_request(
+            action::SEAL_GRANTS_MINE,
+            &serde_json::json!({}),
+            &lic,
+            password,
+        )
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use yizhao_gm::keystore::KdfParams;
+    use yizhao_gm::testing::SeededRng;
+
+    use super::*;
+
+    fn bid_round_40() -> SealDesign {
+        SealDesign {
+            seal_type: "bid".into(),
+            shape: "round".into(),
+            width_mm: 40,
+            height_mm: 40,
+        }
+    }
+
+    fn code(e: &WalletError) -> &str {
+        e.code()
+    }
+
+    #[test]
+    fn the_sample_photo_becomes_a_transparent_png_that_passes() {
+        let png = prepare_impression(
+            &yizhao_impression::sample::seal_photo(480),
+            &Adjustments::default(),
+            &bid_round_40(),
+        )
+        .unwrap();
+        assert!(png.starts_with(b"\x89PNG"));
+    }
+
+    #[test]
+    fn bad_pictures_and_designs_are_refused_on_the_phone_in_chinese() {
+        let adj = Adjustments::default();
+        let e = prepare_impression(b"", &adj, &bid_round_40()).unwrap_err();
+        assert_eq!(code(&e), "impression.empty");
+        let e = prepare_impression(b"not an image", &adj, &bid_round_40()).unwrap_err();
+        assert_eq!(code(&e), "impression.not_an_image");
+        // Blank paper: nothing is left after the transparency step.
+        let blank = image::RgbImage::from_pixel(480, 480, image::Rgb([247, 245, 238]));
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        blank.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+        let e = prepare_impression(bytes.get_ref(), &adj, &bid_round_40()).unwrap_err();
+        assert_eq!(code(&e), "impression.quality");
+        assert!(e.to_string().starts_with("印模图片质量不合格："), "{e}");
+        // A small photo: the mark has too few pixels for 40 mm.
+        let small = yizhao_impression::sample::seal_photo(120);
+        let e = prepare_impression(&small, &adj, &bid_round_40()).unwrap_err();
+        assert_eq!(code(&e), "impression.quality");
+        let mut odd = bid_round_40();
+        odd.width_mm = 41;
+        odd.height_mm = 41;
+        let e = prepare_impression(&small, &adj, &odd).unwrap_err();
+        assert_eq!(code(&e), "seal.size_not_for_shape");
+        odd.shape = "hexagon".into();
+        let e = prepare_impression(&small, &adj, &odd).unwrap_err();
+        assert_eq!(code(&e), "seal.unknown_shape");
+    }
+
+    fn collected(id: &str) -> CollectedSeal {
+        CollectedSeal {
+            collection_id: id.into(),
+            seal: SealItem {
+                id: "5ea1".into(),
+                uscc: "91420500MA4F000X1A".into(),
+                seal_type: "bid".into(),
+                name: "宜昌市示范建设工程有限公司投标专用章".into(),
+                valid: (1_795_000_000, 1_952_680_000),
+                made_at: 1_795_000_000,
+                superseded: false,
+            },
+            grant_id: None,
+            der: vec![0x30, 0x03, 0x02, 0x01, 0x04],
+        }
+    }
+
+    #[test]
+    fn a_collected_seal_is_kept_listed_exported_as_is_and_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let home =
+            Home::open_with(dir.path(), KdfParams::INSECURE_FAST, &mut SeededRng::new(1)).unwrap();
+        assert!(held_seals(&home).unwrap().is_empty());
+        let c = collected("c011ec7");
+        let held = store_seal(&home, "0a1b", &c).unwrap();
+        assert_eq!(held.license_id, "0a1b");
+        assert_eq!(held_seals(&home).unwrap(), vec![held]);
+        let out = dir.path().join("out.esl");
+        assert_eq!(export_seal(&home, "c011ec7", &out).unwrap(), c.der.len());
+        assert_eq!(std::fs::read(&out).unwrap(), c.der);
+        assert!(remove_held(&home, "c011ec7").unwrap());
+        assert!(held_seals(&home).unwrap().is_empty());
+        assert_eq!(
+            code(&export_seal(&home, "c011ec7", &out).unwrap_err()),
+            "wallet.input"
+        );
+        // An id from outside never names a path outside the seals folder.
+        let e = store_seal(&home, "0a1b", &collected("../licenses")).unwrap_err();
+        assert_eq!(code(&e), "wallet.input");
+    }
+}
