@@ -254,7 +254,11 @@ impl Phone {
 }
 
 /// Play the license part of the scenario (steps 1 and 2); returns the lines to print.
-async fn play(root: &Path, url: &str) -> anyhow::Result<()> {
+async fn play(
+    root: &Path,
+    url: &str,
+    seal_service: &yizhao_server::seal::Seals,
+) -> anyhow::Result<()> {
     let company = demo_registry_entry(COMPANY).context("the demo company is missing")?;
     let uscc = company.uscc.as_str().to_owned();
     let mut rng = yizhao_gm::system_rng();
@@ -372,6 +376,115 @@ async fn play(root: &Path, url: &str) -> anyhow::Result<()> {
         st.reason.map_or("可用".to_owned(), |r| r.message)
     );
     login_and_register(&zw, &uscc, url, &zw_pw).await?;
+    seals(
+        seal_service,
+        [
+            (&zw, &lic.license_id, &zw_pw),
+            (&wq, &wq_lic.license_id, &default_pw),
+        ],
+        &ln.person,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The seal part of the scenario (step 4 and 5, R13–R16): 张伟 uploads the impression from his
+/// phone, the reviewer approves it and the seal is made, 张伟 collects it, names 李娜 seal admin
+/// of the bid seal and grants 王强 its use (30 days, 5 uses); 王强 collects it through the grant.
+async fn seals(
+    seal_service: &yizhao_server::seal::Seals,
+    [(zw, zw_lic, zw_pw), (wq, wq_lic, wq_pw)]: [(&Phone, &String, &Password); 2],
+    lina: &Person,
+    now: i64,
+) -> anyhow::Result<()> {
+    use yizhao_domain::seal::Review;
+    use yizhao_wallet::seals::{SealDesign, SealUseGrantInput};
+    println!(
+        "4. 张伟用手机拍摄投标专用章，调整（对比度、亮度、红色、透明背景），选择圆形 40mm，用执照签名上传印模；\
+后台审核员{}审核通过，制作电子印章；张伟领取（R13、R14）",
+        REVIEWER.1
+    );
+    let photo = yizhao_impression::sample::seal_photo(480);
+    let design = SealDesign {
+        seal_type: "bid".into(),
+        shape: "round".into(),
+        width_mm: 40,
+        height_mm: 40,
+    };
+    let up = zw
+        .wallet
+        .upload_impression(
+            zw_lic,
+            zw_pw,
+            &photo,
+            &yizhao_impression::Adjustments::default(),
+            &design,
+            true,
+        )
+        .await
+        .map_err(err)?;
+    println!(
+        "   → 印模已上传（{}，{}）",
+        up.seal_type_name, up.state_name
+    );
+    let reviewed = seal_service
+        .review(REVIEWER.0, &up.id, &Review::Approve)
+        .await
+        .map_err(|e| anyhow::anyhow!("review: {} [{}]", e.message, e.code))?;
+    println!("   → {}：{}", REVIEWER.1, reviewed.state_name);
+    let can = zw.wallet.collectable(zw_lic, zw_pw).await.map_err(err)?;
+    let seal = can.first().context("no seal to collect")?.seal.clone();
+    let held = zw
+        .wallet
+        .collect(zw_lic, zw_pw, &seal.id, None)
+        .await
+        .map_err(err)?;
+    println!(
+        "   → 张伟已领取「{}」（GB/T 38540 电子印章，绑定其执照）",
+        held.seal.name
+    );
+
+    println!(
+        "5. 张伟配置李娜为投标专用章印章管理员，授权王强使用投标专用章（30天、5次）；王强领取（R15、R16）"
+    );
+    let admin = zw
+        .wallet
+        .seal_admins_add(zw_lic, zw_pw, "bid", &lina.name, lina.id_number.as_str())
+        .await
+        .map_err(err)?;
+    println!(
+        "   → 印章管理员：{}（{}）",
+        admin.name, admin.seal_type_name
+    );
+    let grant = zw
+        .wallet
+        .seal_grants_add(
+            zw_lic,
+            zw_pw,
+            SealUseGrantInput {
+                seal_type: "bid".into(),
+                name: wq.person.name.clone(),
+                id_number: wq.person.id_number.as_str().to_owned(),
+                start: Some(now),
+                end: now + 30 * 86_400,
+                reason: "宜昌市示范项目投标".into(),
+                matters: Some(vec![MATTER_BIDDING.to_owned()]),
+                uses: 5,
+            },
+        )
+        .await
+        .map_err(err)?;
+    println!(
+        "   → 印章使用授权：{}，{}，用章次数 {}，事由「{}」",
+        grant.name, grant.seal_type_name, grant.uses_total, grant.reason
+    );
+    let held = wq
+        .wallet
+        .collect(wq_lic, wq_pw, &seal.id, Some(&grant.id))
+        .await
+        .map_err(err)?;
+    println!("   → 王强凭印章使用授权领取「{}」", held.seal.name);
     Ok(())
 }
 
@@ -391,6 +504,9 @@ const PHONES: [(&str, &str, &str, &str); 3] = [
         yizhao_wallet::DEFAULT_PASSWORD,
     ),
 ];
+
+/// The seal reviewer the demo creates for the back office (SCENARIO: 钱坤), and the password.
+const REVIEWER: (&str, &str, &str) = ("qiankun", "钱坤", "Review@2026");
 
 /// The window clerk the demo creates for the back office, and the clerk's password.
 const WINDOW_STAFF: (&str, &str, &str) = ("window01", "网员注册窗口", "Window@2026");
@@ -460,7 +576,19 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
         yizhao_server::router(&services),
         shutdown,
     ));
-    play(data.path(), &url)
+    // The seal reviewer's account, used in step 4 and left for trying the back office by hand.
+    services
+        .platform
+        .create_back_office_user(
+            REVIEWER.0,
+            REVIEWER.1,
+            BackOfficeRole::Reviewer,
+            &Password::new(REVIEWER.2),
+            "demo",
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create the reviewer: {}", e.message))?;
+    play(data.path(), &url, &services.seals)
         .await
         .context("the demo scenario failed")?;
     // The registration window's account, so the back office can be tried by hand.
@@ -489,6 +617,10 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
     println!("Log in by hand — open the PC page and a phone page side by side:");
     println!("  PC（电脑端）:     {url}/login");
     println!("  窗口后台:         {url}/backoffice/login  （用户 {user}，密码 {password}）");
+    println!(
+        "  印模审核后台:     {url}/backoffice/login  （用户 {}，密码 {}）",
+        REVIEWER.0, REVIEWER.2
+    );
     for ((who, role, folder, pw), phone) in PHONES.iter().zip(&phones) {
         println!("  手机 {who}（{role}）: {phone}  执照密码 {pw}");
         println!(
