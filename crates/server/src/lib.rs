@@ -64,7 +64,7 @@ pub fn router(services: &Services) -> Router {
             seal::http::routes(services.seals.clone()),
         )
         .merge(platform::http::wallet_routes(services.platform.clone()))
-        .merge(pages::routes(services.platform.clone()))
+        .merge(pages::routes(services))
 }
 
 /// `GET /healthz`: the process is up and serving.

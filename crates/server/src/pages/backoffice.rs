@@ -1,6 +1,6 @@
 //! The back office's pages (网员注册窗口, R11): `GET|POST /backoffice/login`, `GET /backoffice`
 //! (the form that registers a tenderer or purchaser, and the members list), `POST /backoffice`
-//! and `POST /backoffice/logout`. The login form's anti-forgery token is bound to the
+//! and `POST /backoffice/logout`; a reviewer lands on the review queue ([`super::reviews`]). The login form's anti-forgery token is bound to the
 //! browser-session cookie (set by the login page), the others to the back-office session.
 
 use axum::Router;
@@ -15,7 +15,7 @@ use yizhao_gm::keystore::Password;
 use super::{CsrfForm, PageError, PageState, bad_form, csrf_invalid, render};
 use crate::cookies::{cookie_value, set_cookie};
 use crate::error::ApiError;
-use crate::platform::backoffice::STAFF_COOKIE;
+use crate::platform::backoffice::{BackOfficeRole, STAFF_COOKIE};
 use crate::platform::http::{SESSION_COOKIE, session};
 use crate::platform::members::{RegistrationRequest, kind_label};
 use crate::rng::random_hex;
@@ -23,7 +23,7 @@ use crate::rng::random_hex;
 /// Scope of the login form's token (bound to the browser session).
 const LOGIN_SCOPE: &str = "backoffice-login";
 /// Scope of the back-office session's tokens.
-const STAFF_SCOPE: &str = "backoffice";
+pub(super) const STAFF_SCOPE: &str = "backoffice";
 
 pub(super) fn routes() -> Router<PageState> {
     Router::new()
@@ -33,6 +33,15 @@ pub(super) fn routes() -> Router<PageState> {
 }
 
 type S = State<PageState>;
+
+/// Where a back-office user goes after logging in: the registration window or the review
+/// queue.
+fn landing(role: BackOfficeRole) -> &'static str {
+    match role {
+        BackOfficeRole::Staff => "/backoffice",
+        BackOfficeRole::Reviewer => "/backoffice/reviews",
+    }
+}
 
 /// The login form as posted.
 #[derive(Default, Deserialize)]
@@ -59,9 +68,9 @@ fn login_page(st: &PageState, sid: &str, username: &str, error: Option<ApiError>
 
 async fn login_form(State(st): S, h: HeaderMap) -> Result<Response, PageError> {
     if let Some(t) = cookie_value(&h, STAFF_COOKIE)
-        && st.platform.back_office_user(&t).await.is_ok()
+        && let Ok(user) = st.platform.back_office_user(&t).await
     {
-        return Ok(Redirect::to("/backoffice").into_response());
+        return Ok(Redirect::to(landing(user.role)).into_response());
     }
     let (sid, fresh) = match session(&h) {
         Some(s) => (s, false),
@@ -94,7 +103,12 @@ async fn login(
     let password = Password::new(f.password);
     match st.platform.back_office_login(&f.username, &password).await {
         Ok(token) => {
-            let mut resp = Redirect::to("/backoffice").into_response();
+            let user = st
+                .platform
+                .back_office_user(&token)
+                .await
+                .map_err(|e| st.error(e, "/backoffice/login"))?;
+            let mut resp = Redirect::to(landing(user.role)).into_response();
             set_cookie(
                 &mut resp,
                 STAFF_COOKIE,
@@ -138,7 +152,7 @@ struct MemberItem {
 }
 
 /// The back-office session's cookie, or off to the login.
-fn staff_token(h: &HeaderMap) -> Result<String, PageError> {
+pub(super) fn staff_token(h: &HeaderMap) -> Result<String, PageError> {
     cookie_value(h, STAFF_COOKIE).ok_or(PageError::Redirect("/backoffice/login"))
 }
 

@@ -45,7 +45,7 @@ fn redirect_for(e: &ApiError) -> Option<&'static str> {
 
 impl PageState {
     /// A member API error as a page: a redirect where one fits, else the error page.
-    fn member_error(&self, e: ApiError) -> PageError {
+    pub(super) fn member_error(&self, e: ApiError) -> PageError {
         match redirect_for(&e) {
             Some(to) => PageError::Redirect(to),
             None => self.error(e, "/"),

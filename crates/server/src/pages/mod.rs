@@ -1,11 +1,13 @@
 //! The trading platform's PC pages, rendered on the server (minijinja templates embedded at
 //! build time, one environment built once): the QR login, the member's home, registration,
-//! the credit database ([`member`]) and the back office's registration window
-//! ([`backoffice`]). Forms post url-encoded and carry an anti-forgery token derived from the
+//! the credit database ([`member`]), the entity's impressions and seals ([`seals`]), the back
+//! office's registration window ([`backoffice`]) and its impression review ([`reviews`]). Forms post url-encoded and carry an anti-forgery token derived from the
 //! session; the JSON API under `/platform/api/v1` does the work.
 
 pub mod backoffice;
 pub mod member;
+pub mod reviews;
+pub mod seals;
 
 use std::sync::{Arc, LazyLock};
 
@@ -16,11 +18,13 @@ use axum::routing::get;
 use minijinja::Environment;
 use serde::Serialize;
 
+use crate::Services;
 use crate::error::ApiError;
 use crate::platform::Platform;
+use crate::seal::Seals;
 
 /// The templates, by name.
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 10] = [
     ("base.html", include_str!("../../templates/pc/base.html")),
     ("error.html", include_str!("../../templates/pc/error.html")),
     ("login.html", include_str!("../../templates/pc/login.html")),
@@ -41,6 +45,11 @@ const TEMPLATES: [(&str, &str); 8] = [
         "bo_home.html",
         include_str!("../../templates/pc/bo_home.html"),
     ),
+    (
+        "bo_reviews.html",
+        include_str!("../../templates/pc/bo_reviews.html"),
+    ),
+    ("seals.html", include_str!("../../templates/pc/seals.html")),
 ];
 
 const PC_JS: &str = include_str!("../../assets/pc.js");
@@ -186,6 +195,8 @@ pub(crate) struct CsrfForm {
 #[derive(Clone)]
 pub(crate) struct PageState {
     pub(crate) platform: Arc<Platform>,
+    /// The seal authority, read through its public functions (review, records).
+    pub(crate) seals: Arc<Seals>,
 }
 
 impl PageState {
@@ -204,13 +215,40 @@ impl PageState {
 }
 
 /// The page routes, at the root of the server.
-pub fn routes(platform: Arc<Platform>) -> Router {
+pub fn routes(services: &Services) -> Router {
     Router::new()
         .route("/static/pc.js", get(pc_js))
         .route("/static/pc.css", get(pc_css))
         .merge(member::routes())
         .merge(backoffice::routes())
-        .with_state(PageState { platform })
+        .merge(reviews::routes())
+        .merge(seals::routes())
+        .with_state(PageState {
+            platform: services.platform.clone(),
+            seals: services.seals.clone(),
+        })
+}
+
+/// Unix seconds as Beijing time (UTC+8), `2026-11-29 12:05`.
+pub(crate) fn beijing_time(secs: i64) -> String {
+    let local = secs + 8 * 3600;
+    let days = local.div_euclid(86_400);
+    let of_day = local.rem_euclid(86_400);
+    // Days since 1970-01-01 to a civil date (H. Hinnant's `civil_from_days`).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        of_day / 3600,
+        of_day % 3600 / 60
+    )
 }
 
 async fn pc_js() -> Response {
@@ -236,6 +274,13 @@ fn static_asset(content_type: &'static str, body: &'static str) -> Response {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn times_are_shown_in_beijing_time() {
+        assert_eq!(beijing_time(0), "1970-01-01 08:00");
+        assert_eq!(beijing_time(1_795_000_000), "2026-11-18 19:06");
+        assert_eq!(beijing_time(951_782_400), "2000-02-29 08:00");
+    }
 
     #[test]
     fn every_template_parses_and_escapes() {

@@ -93,6 +93,14 @@ fn staff_only() -> ApiError {
     )
 }
 
+fn reviewer_only() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "backoffice.reviewer_only",
+        "只有后台审核人员可以审核印模。",
+    )
+}
+
 /// An Argon2id PHC string of `password` with a fresh salt.
 fn hash_password(password: &Password, salt: &[u8]) -> Result<String, ApiError> {
     Argon2::default()
@@ -248,6 +256,15 @@ impl Platform {
             display_name: u.display_name,
             role,
         })
+    }
+
+    /// The user of a live back-office session who reviews impressions (role `reviewer`).
+    pub async fn reviewer_of(&self, token: &str) -> Result<BackOfficeUser, ApiError> {
+        let u = self.back_office_user(token).await?;
+        if u.role != BackOfficeRole::Reviewer {
+            return Err(reviewer_only());
+        }
+        Ok(u)
     }
 
     async fn staff_of(&self, token: &str) -> Result<BackOfficeUser, ApiError> {

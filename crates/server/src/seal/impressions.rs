@@ -158,6 +158,24 @@ impl Seals {
         Ok(records)
     }
 
+    /// The upload records of the entity `uscc` (R13), for the platform's PC page (its member
+    /// session already says which entity is logged in).
+    pub async fn records_of(&self, uscc: &str) -> Result<api::ImpressionRecords, ApiError> {
+        let mut tx = self.db.read().await?;
+        self.records(&mut tx, uscc).await
+    }
+
+    /// The seal-making records of the entity `uscc`: its seals, replaced ones included.
+    pub async fn seals_of(&self, uscc: &str) -> Result<Vec<api::SealItem>, ApiError> {
+        let mut tx = self.db.read().await?;
+        Ok(tx
+            .seals_of_entity(uscc)
+            .await?
+            .iter()
+            .map(seal_item)
+            .collect())
+    }
+
     /// The review queue: pending impressions, oldest first.
     pub async fn review_queue(&self) -> Result<Vec<api::ImpressionItem>, ApiError> {
         let mut tx = self.db.read().await?;

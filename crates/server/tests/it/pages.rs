@@ -1,6 +1,7 @@
 //! The PC pages: the QR login page, home, registration and the credit database as HTML with
 //! forms posted url-encoded under an anti-forgery token; the back office's registration window
-//! (R11), whose tenderers then log in by QR like anyone (R12).
+//! (R11), whose tenderers then log in by QR like anyone (R12); the back office's impression
+//! review and the member's 印模管理 page (R13).
 
 use axum::http::{Method, StatusCode};
 use yizhao_domain::registry::demo_registry_entry;
@@ -725,6 +726,264 @@ async fn back_office_sessions_end_after_their_time() {
             redirect(&p),
             (StatusCode::SEE_OTHER, Some("/backoffice/login"))
         );
+    })
+    .await;
+}
+
+/// A back-office user `username` (password `review-pass-1`) logged in in a fresh browser; the
+/// redirect the login answered.
+async fn back_office_login(
+    app: &TestApp,
+    username: &'static str,
+    role: BackOfficeRole,
+) -> (Browser, Option<String>) {
+    app.platform
+        .create_back_office_user(
+            username,
+            "赵审核",
+            role,
+            &Password::new("review-pass-1"),
+            "operator",
+        )
+        .await
+        .unwrap();
+    let mut b = Browser { cookie: None };
+    let csrf = get(app, &mut b, "/backoffice/login").await.csrf();
+    let p = post(
+        app,
+        &mut b,
+        "/backoffice/login",
+        &[
+            ("csrf", &csrf),
+            ("username", username),
+            ("password", "review-pass-1"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    (b, p.location)
+}
+
+/// The legal representative uploads the drawn seal (bid seal, round, 40 mm) for review; its id.
+async fn upload_impression(app: &TestApp, zw: &crate::Phone) -> String {
+    use crate::seals::{processed_seal, seal, upload};
+    let (s, v) = seal(
+        app,
+        zw,
+        "impressions.upload",
+        upload(processed_seal(), true),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v["id"].as_str().unwrap().to_owned()
+}
+
+// R13: the back office's review queue, with pictures, approval and refusal with a reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_approves_and_rejects_impressions_in_the_back_office() {
+    on_both(|t| async move {
+        let app = TestApp::new(t.db).await;
+        let zw = legal_rep(&app).await;
+        let uscc = crate::seals::uscc();
+
+        // Anonymous: off to the login, for the queue and the pictures alike.
+        let mut anon = Browser { cookie: None };
+        let p = get(&app, &mut anon, "/backoffice/reviews").await;
+        assert_eq!(
+            redirect(&p),
+            (StatusCode::SEE_OTHER, Some("/backoffice/login"))
+        );
+
+        // A reviewer lands on the queue, empty for now.
+        let (mut r, landed) = back_office_login(&app, "r1", BackOfficeRole::Reviewer).await;
+        assert_eq!(landed.as_deref(), Some("/backoffice/reviews"));
+        let p = get(&app, &mut r, "/backoffice/reviews").await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert_eq!(p.text("reviews-empty"), "暂无待审核的印模。");
+        // Reviewers don't use the registration window.
+        let p = get(&app, &mut r, "/backoffice").await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN);
+        assert_eq!(p.text("error-code"), "backoffice.staff_only");
+
+        // Window staff can't review.
+        let (mut w, landed) = back_office_login(&app, "w1", BackOfficeRole::Staff).await;
+        assert_eq!(landed.as_deref(), Some("/backoffice"));
+        let p = get(&app, &mut w, "/backoffice/reviews").await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN);
+        assert_eq!(p.text("error-code"), "backoffice.reviewer_only");
+
+        // Two uploads wait.
+        let first = upload_impression(&app, &zw).await;
+        let second = upload_impression(&app, &zw).await;
+        let p = get(&app, &mut r, "/backoffice/reviews").await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(!p.has("reviews-empty"));
+        for id in [&first, &second] {
+            assert!(p.has(&format!("impression-{id}")));
+            assert!(p.has(&format!("approve-{id}")) && p.has(&format!("reject-{id}")));
+            assert!(
+                p.html
+                    .contains(&format!("src=\"/backoffice/impressions/{id}.png\""))
+            );
+        }
+        assert!(p.html.contains(&uscc) && p.html.contains("投标专用章"));
+        assert!(p.html.contains("40×40 mm") && p.html.contains("圆形"));
+        assert!(p.html.contains("preview light") && p.html.contains("preview dark"));
+        let csrf = p.csrf();
+
+        // The picture: a PNG, for the reviewer only.
+        let path = format!("/backoffice/impressions/{first}.png");
+        let (s, h, body) = r.send(&app, Method::GET, &path, None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(h.get("content-type").unwrap(), "image/png");
+        assert_eq!(body, app.seals.impression_picture(&first).await.unwrap());
+        assert!(body.starts_with(b"\x89PNG"));
+        let (s, h, _) = anon.send(&app, Method::GET, &path, None).await;
+        assert_eq!(
+            (s, h.get("location").and_then(|v| v.to_str().ok())),
+            (StatusCode::SEE_OTHER, Some("/backoffice/login"))
+        );
+        let (s, _, _) = w.send(&app, Method::GET, &path, None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _, _) = r
+            .send(&app, Method::GET, "/backoffice/impressions/nope.png", None)
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+
+        // Without the token, or by staff: refused, nothing changes.
+        let reject_second = format!("/backoffice/reviews/{second}/reject");
+        let p = post(&app, &mut r, &reject_second, &[("reason", "印文模糊")]).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN);
+        assert_eq!(p.text("error-code"), "csrf.invalid");
+        let approve_first = format!("/backoffice/reviews/{first}/approve");
+        let p = post(&app, &mut r, &approve_first, &[]).await;
+        assert_eq!(p.text("error-code"), "csrf.invalid");
+        let staff_csrf = get(&app, &mut w, "/backoffice").await.csrf();
+        let p = post(&app, &mut w, &approve_first, &[("csrf", &staff_csrf)]).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN);
+        assert_eq!(p.text("error-code"), "backoffice.reviewer_only");
+        // A refusal needs a reason.
+        let p = post(
+            &app,
+            &mut r,
+            &reject_second,
+            &[("csrf", &csrf), ("reason", "  ")],
+        )
+        .await;
+        assert_eq!(p.status, StatusCode::BAD_REQUEST, "{}", p.html);
+        assert!(p.has("form-error"));
+        assert!(!p.has("review-result"));
+        assert_eq!(app.seals.review_queue().await.unwrap().len(), 2);
+
+        // Refused with a reason.
+        let p = post(
+            &app,
+            &mut r,
+            &reject_second,
+            &[("csrf", &csrf), ("reason", "印文模糊，请重新拍照")],
+        )
+        .await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.html);
+        assert!(p.html.contains("data-state=\"rejected\""));
+        assert!(p.text("review-result").contains("印文模糊，请重新拍照"));
+        assert!(!p.has(&format!("impression-{second}")));
+        // Approved: the seal is made.
+        let p = post(&app, &mut r, &approve_first, &[("csrf", &csrf)]).await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.html);
+        assert!(p.html.contains("data-state=\"approved\""));
+        assert_eq!(p.text("reviews-empty"), "暂无待审核的印模。");
+        assert!(app.seals.review_queue().await.unwrap().is_empty());
+        let records = app.seals.records_of(&uscc).await.unwrap();
+        assert_eq!(records.valid[0].id, first);
+        assert_eq!(
+            records.open[0].reason.as_deref(),
+            Some("印文模糊，请重新拍照")
+        );
+        assert_eq!(app.seals.seals_of(&uscc).await.unwrap().len(), 1);
+        // Once decided, a second decision is refused with the reason shown.
+        let p = post(&app, &mut r, &approve_first, &[("csrf", &csrf)]).await;
+        assert_eq!(p.status, StatusCode::CONFLICT, "{}", p.html);
+        assert!(p.has("form-error"));
+    })
+    .await;
+}
+
+// R13: the member's 印模管理 page lists the entity's upload and seal-making records.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_member_sees_its_impressions_and_seals() {
+    on_both(|t| async move {
+        let app = TestApp::new(t.db).await;
+        let zw = legal_rep(&app).await;
+        let mut pc = Browser { cookie: None };
+        let p = get(&app, &mut pc, "/seals").await;
+        assert_eq!(redirect(&p), (StatusCode::SEE_OTHER, Some("/login")));
+        login(&app, &zw, &mut pc).await;
+        let p = get(&app, &mut pc, "/seals").await;
+        assert_eq!(redirect(&p), (StatusCode::SEE_OTHER, Some("/register")));
+        let csrf = get(&app, &mut pc, "/register").await.csrf();
+        let p = post(
+            &app,
+            &mut pc,
+            "/register",
+            &[
+                ("csrf", &csrf),
+                ("kind", "bidder"),
+                ("contact_name", "张伟"),
+                ("contact_phone", "13800000000"),
+            ],
+        )
+        .await;
+        assert_eq!(redirect(&p), (StatusCode::SEE_OTHER, Some("/")));
+        let p = get(&app, &mut pc, "/").await;
+        assert!(p.has("nav-seals") && p.html.contains("href=\"/seals\""));
+
+        // Nothing uploaded.
+        let p = get(&app, &mut pc, "/seals").await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert_eq!(p.text("seals-empty"), "您还未上传印模，请先上传印模！");
+        assert!(p.text("seals-phone").contains("手机端"));
+        assert!(p.has("seals-made-empty"));
+
+        // Uploaded, then one refused and one approved, then a newer one approved.
+        let first = upload_impression(&app, &zw).await;
+        let p = get(&app, &mut pc, "/seals").await;
+        assert!(!p.has("seals-empty"));
+        assert!(p.has("uploads-open") && p.html.contains("待审核"));
+        let refused = upload_impression(&app, &zw).await;
+        app.seals
+            .review(
+                "r1",
+                &refused,
+                &yizhao_domain::seal::Review::Reject {
+                    reason: "印文模糊".into(),
+                },
+            )
+            .await
+            .unwrap();
+        app.seals
+            .review("r1", &first, &yizhao_domain::seal::Review::Approve)
+            .await
+            .unwrap();
+        let newer = upload_impression(&app, &zw).await;
+        app.seals
+            .review("r1", &newer, &yizhao_domain::seal::Review::Approve)
+            .await
+            .unwrap();
+        let p = get(&app, &mut pc, "/seals").await;
+        assert_eq!(p.status, StatusCode::OK);
+        let section = |id: &str| {
+            let at = p.html.find(&format!("id=\"{id}\"")).unwrap();
+            let end = p.html[at..].find("</tbody>").unwrap() + at;
+            p.html[at..end].to_owned()
+        };
+        let open = section("uploads-open");
+        assert!(open.contains(&refused) && open.contains("印文模糊"));
+        assert!(section("uploads-valid").contains(&newer));
+        assert!(section("uploads-invalid").contains(&first));
+        let made = section("seals-made");
+        assert_eq!(made.matches("<tr").count(), 2);
+        assert!(made.contains("已被替换") && made.contains("有效"));
+        assert!(made.contains("投标专用章"));
     })
     .await;
 }

@@ -15,7 +15,7 @@ const COMPANY: &str = "宜昌市示范建设工程有限公司";
 const DAY: i64 = 86_400;
 const BIDDING: &str = "egov.ndrc.bidding";
 
-fn uscc() -> String {
+pub(crate) fn uscc() -> String {
     demo_registry_entry(COMPANY)
         .unwrap()
         .uscc
@@ -38,7 +38,12 @@ fn id_number(name: &str) -> String {
 }
 
 /// A signed request to the seal authority with the phone's first license.
-async fn seal(app: &TestApp, who: &Phone, action: &str, payload: Value) -> (StatusCode, Value) {
+pub(crate) async fn seal(
+    app: &TestApp,
+    who: &Phone,
+    action: &str,
+    payload: Value,
+) -> (StatusCode, Value) {
     who.signed_to(app, &format!("{}/signed", api::PREFIX), 0, action, payload)
         .await
 }
@@ -211,14 +216,14 @@ async fn the_catalogue_lists_every_seal_type_with_shapes_and_sizes() {
 }
 
 /// The drawn seal photo as the phone sends it: processed to a transparent PNG.
-fn processed_seal() -> Vec<u8> {
+pub(crate) fn processed_seal() -> Vec<u8> {
     let photo = yizhao_impression::sample::seal_photo(480);
     yizhao_impression::process(&photo, &yizhao_impression::Adjustments::default())
         .unwrap()
         .png
 }
 
-fn upload(picture: Vec<u8>, accepted_terms: bool) -> Value {
+pub(crate) fn upload(picture: Vec<u8>, accepted_terms: bool) -> Value {
     serde_json::to_value(api::UploadImpression {
         uscc: uscc(),
         seal_type: "bid".into(),
