@@ -352,4 +352,18 @@ fn impressions_collection_export_seal_admins_and_grants_end_to_end() {
     zhang.ok(&["seal-admins", "remove", "--id", &admin_id]);
     assert_eq!(zhang.ok(&["seal-admins", "list"]), serde_json::json!([]));
     server.stop();
+
+    // The approval outside the server joined the one audit chain.
+    let verified = crate::yizhao()
+        .args(["audit", "verify", "--data"])
+        .arg(&data)
+        .env("YIZHAO_KEY_PASSWORD", KEY_PASSWORD)
+        .env_remove("YIZHAO_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
 }
