@@ -186,6 +186,23 @@ pub fn prepare_impression(
     Ok(processed.png)
 }
 
+/// The seal authority's answer is checked before it is kept: a GB/T 38540 `SESeal` of the
+/// seal asked for, signed by its maker, that lists this license's certificate (§1.4 steps 1–3;
+/// the maker's chain is checked where the seal is used).
+fn check_collected(c: &CollectedSeal, license: &StoredLicense) -> Result<()> {
+    let bad = |what: &str| WalletError::Format(format!("领取到的印章无效: {what}"));
+    let seal = yizhao_ses::Seal::from_der(&c.der).map_err(|e| bad(&e.to_string()))?;
+    seal.check_structure().map_err(|e| bad(&e.to_string()))?;
+    seal.verify_signature().map_err(|e| bad(&e.to_string()))?;
+    if seal.info().es_id != c.seal.id {
+        return Err(bad("不是所领取的印章"));
+    }
+    if !seal.holds_certificate(&license.certificate) {
+        return Err(bad("印章的证书列表里没有本执照的证书"));
+    }
+    Ok(())
+}
+
 /// Whether `id` can name a file: the seal authority's ids are hex.
 fn checked_id(id: &str) -> Result<&str> {
     if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -383,9 +400,7 @@ impl Wallet {
         let collected: CollectedSeal = self
             .seal_request(action::SEALS_COLLECT, &payload, &lic, password)
             .await?;
-        if collected.der.is_empty() {
-            return Err(WalletError::Format("领取到的印章为空".into()));
-        }
+        check_collected(&collected, &lic)?;
         store_seal(self.home(), &lic.license_id, &collected)
     }
 
@@ -648,5 +663,29 @@ mod tests {
         // An id from outside never names a path outside the seals folder.
         let e = store_seal(&home, "0a1b", &collected("../licenses")).unwrap_err();
         assert_eq!(code(&e), "wallet.input");
+    }
+
+    #[test]
+    fn a_collected_seal_that_is_not_a_seal_for_this_license_is_not_kept() {
+        let face = serde_json::json!({
+            "uscc": "91420500MA4F000X1A", "name": "宜昌市示范建设工程有限公司",
+            "kind": "有限责任公司", "legal_representative": "张伟",
+            "registered_capital": "1000万元", "established": "2015-01-01",
+            "business_term": "长期", "domicile": "宜昌", "business_scope": "施工",
+            "registration_authority": "宜昌市市场监督管理局", "locality": "420502"
+        });
+        let license = StoredLicense {
+            license_id: "0a1b".into(),
+            uscc: "91420500MA4F000X1A".into(),
+            entity_name: "宜昌市示范建设工程有限公司".into(),
+            role: "legal_representative".into(),
+            certificate: vec![0x30, 0x00],
+            chain: vec![],
+            face: serde_json::from_value(face).unwrap(),
+            downloaded_at: 1_795_000_000,
+        };
+        let e = check_collected(&collected("c011ec7"), &license).unwrap_err();
+        assert_eq!(code(&e), "wallet.format");
+        assert!(e.to_string().contains("领取到的印章无效"), "{e}");
     }
 }

@@ -9,6 +9,7 @@ mod cli;
 #[cfg(unix)]
 mod harness;
 mod licenses;
+mod seals;
 mod serve;
 
 use std::io::{Read as _, Write as _};

@@ -44,7 +44,7 @@ pub struct WalletCli {
     /// Home folder of this phone; created on first use.
     #[arg(long, value_name = "DIR")]
     pub home: PathBuf,
-    /// The license authority's address.
+    /// The server's address (license authority, seal authority).
     #[arg(long, value_name = "URL", default_value = DEFAULT_SERVER, global = true)]
     pub server: String,
     /// Print the result as JSON on stdout (errors as {"error":{"code","message"}}).

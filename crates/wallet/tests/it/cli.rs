@@ -260,3 +260,74 @@ async fn run_gives_the_exit_code() {
         .await;
     assert_eq!(failed, std::process::ExitCode::FAILURE);
 }
+
+#[test]
+fn impression_upload_flags_parse_into_the_editor_settings() {
+    use yizhao_impression::{InkColour, Rect};
+    use yizhao_wallet::cli::ImpressionCommand;
+
+    let base = [
+        "--home",
+        "/tmp/p",
+        "impression",
+        "upload",
+        "--image",
+        "seal.jpg",
+        "--type",
+        "bid",
+        "--shape",
+        "oval",
+    ];
+    let mut args = base.to_vec();
+    args.extend([
+        "--size",
+        "40x30",
+        "--crop",
+        "10,20,300,200",
+        "--rotate",
+        "-90",
+        "--brightness",
+        "-20",
+        "--contrast",
+        "15",
+        "--colour",
+        "blue",
+        "--threshold",
+        "80",
+        "--accept-terms",
+    ]);
+    match parse(&args).unwrap().command {
+        WalletCommand::Impression {
+            command: ImpressionCommand::Upload(u),
+        } => {
+            assert_eq!(u.size, (40, 30));
+            assert_eq!(
+                u.crop,
+                Some(Rect {
+                    x: 10,
+                    y: 20,
+                    width: 300,
+                    height: 200
+                })
+            );
+            assert_eq!((u.rotate, u.brightness, u.contrast), (-90, -20, 15));
+            assert_eq!(u.colour, InkColour::Blue);
+            assert_eq!(u.threshold, 80);
+            assert!(u.accept_terms);
+        }
+        _ => panic!("not impression upload"),
+    }
+    for bad in [
+        ["--size", "40"],
+        ["--size", "40x"],
+        ["--crop", "1,2,3"],
+        ["--colour", "green"],
+    ] {
+        let mut args = base.to_vec();
+        if bad[0] != "--size" {
+            args.extend(["--size", "40x30"]);
+        }
+        args.extend(bad);
+        assert!(parse(&args).is_err(), "{bad:?} parsed");
+    }
+}
