@@ -3,6 +3,31 @@
 
 use super::*;
 
+/// A signed request's payload that is not the action's JSON.
+pub(crate) fn unparsable(what: &str) -> ApiError {
+    ApiError::bad_request(
+        "request.invalid_body",
+        format!("请求内容无法解析（{what}）。"),
+    )
+}
+
+/// A signed request naming an action the service does not have.
+pub(crate) fn unknown_action(action: &str) -> ApiError {
+    ApiError::bad_request("request.action", format!("未知的操作：{action}"))
+}
+
+/// The scope a grant's `mode` (`all` or `precise`) and matters give (R6, R16).
+pub(crate) fn scope_of_mode(mode: &str, matters: &[String]) -> Result<Scope, ApiError> {
+    match mode {
+        "all" => Ok(Scope::AllBusiness),
+        "precise" => Ok(Scope::precise(matters)?),
+        _ => Err(ApiError::bad_request(
+            "request.mode",
+            "授权方式应为全业务授权（all）或精准授权（precise）。",
+        )),
+    }
+}
+
 impl Authority {
     /// A fresh single-use challenge for a license proof.
     pub async fn challenge(&self) -> Result<api::Challenge, ApiError> {
@@ -100,12 +125,7 @@ impl Authority {
     pub async fn signed(&self, s: &api::Signed) -> Result<serde_json::Value, ApiError> {
         let mut tx = self.db.begin().await?;
         let actor = self.verify_signed(&mut tx, s).await?;
-        let parse = |what: &str| {
-            ApiError::bad_request(
-                "request.invalid_body",
-                format!("请求内容无法解析（{what}）。"),
-            )
-        };
+        let parse = unparsable;
         let result = match s.action.as_str() {
             "admins.list" => {
                 let p: api::EntityRef =
@@ -161,16 +181,7 @@ impl Authority {
                     Some(end) => Period::new(start, Timestamp(end))?,
                     None => Period::default_from(start),
                 };
-                let scope = match p.mode.as_str() {
-                    "all" => Scope::AllBusiness,
-                    "precise" => Scope::precise(&p.matters)?,
-                    _ => {
-                        return Err(ApiError::bad_request(
-                            "request.mode",
-                            "授权方式应为全业务授权（all）或精准授权（precise）。",
-                        ));
-                    }
-                };
+                let scope = scope_of_mode(&p.mode, &p.matters)?;
                 serde_json::to_value(
                     self.add_grant(
                         &mut tx,
@@ -191,12 +202,7 @@ impl Authority {
                 rules::check_manage_authorizations(actor.role)?;
                 serde_json::to_value(self.revoke(&mut tx, &actor, &p, Role::Agent).await?)
             }
-            other => {
-                return Err(ApiError::bad_request(
-                    "request.action",
-                    format!("未知的操作：{other}"),
-                ));
-            }
+            other => return Err(unknown_action(other)),
         }
         .map_err(|e| ApiError::internal(&e))?;
         tx.commit().await?;

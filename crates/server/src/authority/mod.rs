@@ -5,6 +5,7 @@
 
 mod face;
 mod grants;
+pub(crate) use grants::{scope_of_mode, unknown_action, unparsable};
 pub mod http;
 pub mod keys;
 mod licenses;

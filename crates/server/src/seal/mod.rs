@@ -25,7 +25,9 @@ use yizhao_proto::authority::Signed;
 use yizhao_proto::seal as api;
 use yizhao_store::{Database, SealAdminRow, SealUseGrantRow, Transaction};
 
-use crate::authority::{Actor, Authority, mask_id};
+use crate::authority::{
+    Actor, Authority, mask_id, scope_of_mode, unknown_action, unparsable as parse_error,
+};
 use crate::error::ApiError;
 use crate::rng::{RandomSource, random_hex};
 
@@ -56,13 +58,6 @@ pub struct Seals {
     authority: Arc<Authority>,
     keys: SealKeys,
     config: SealConfig,
-}
-
-fn parse_error(what: &str) -> ApiError {
-    ApiError::bad_request(
-        "request.invalid_body",
-        format!("请求内容无法解析（{what}）。"),
-    )
 }
 
 fn seal_type(code: &str) -> Result<SealType, ApiError> {
@@ -364,12 +359,7 @@ impl Seals {
                     use_grants,
                 })
             }
-            other => {
-                return Err(ApiError::bad_request(
-                    "request.action",
-                    format!("未知的操作：{other}"),
-                ));
-            }
+            other => return Err(unknown_action(other)),
         }
         .map_err(|e| ApiError::internal(&e))?;
         tx.commit().await?;
@@ -439,16 +429,7 @@ impl Seals {
         let manager = self.manager(tx, actor).await?;
         let now = self.now();
         let period = Period::new(Timestamp(p.start.unwrap_or(now)), Timestamp(p.end))?;
-        let scope = match p.mode.as_str() {
-            "all" => Scope::AllBusiness,
-            "precise" => Scope::precise(&p.matters)?,
-            _ => {
-                return Err(ApiError::bad_request(
-                    "request.mode",
-                    "授权方式应为全业务授权（all）或精准授权（precise）。",
-                ));
-            }
-        };
+        let scope = scope_of_mode(&p.mode, &p.matters)?;
         let req = SealUseRequest {
             seal_type: seal_type(&p.seal_type)?,
             period,
