@@ -14,6 +14,7 @@ mod forms;
 mod grants;
 mod pages;
 mod scan;
+mod seals;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -87,6 +88,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("scan.html", include_str!("../../templates/scan.html")),
     ("confirm.html", include_str!("../../templates/confirm.html")),
     ("admins.html", include_str!("../../templates/admins.html")),
+    ("seals.html", include_str!("../../templates/seals.html")),
+    (
+        "impression.html",
+        include_str!("../../templates/impression.html"),
+    ),
     ("agents.html", include_str!("../../templates/agents.html")),
     (
         "password.html",
@@ -130,6 +136,12 @@ pub fn router(wallet: Wallet) -> Result<Router> {
         .route("/scan/upload", post(scan::upload))
         // Room for the image plus the multipart framing; the image itself is checked exactly.
         .layer(DefaultBodyLimit::max(IMAGE_MAX_BYTES + 64 * 1024));
+    let photo = Router::new()
+        .route(
+            "/seals/impression",
+            get(seals::impression_form).post(seals::impression),
+        )
+        .layer(DefaultBodyLimit::max(seals::PHOTO_MAX_BYTES + 64 * 1024));
     Ok(Router::new()
         .route("/", get(pages::home))
         .route("/password", get(pages::password_form).post(pages::password))
@@ -157,10 +169,18 @@ pub fn router(wallet: Wallet) -> Result<Router> {
         .route("/agents/list", post(grants::agents_list))
         .route("/agents/authorize", post(grants::agents_authorize))
         .route("/agents/revoke", post(grants::agents_revoke))
+        .route("/seals", get(seals::page))
+        .route("/seals/records", post(seals::records))
+        .route("/seals/mine", post(seals::my_seals))
+        .route("/seals/collectable", post(seals::collectable))
+        .route("/seals/collect", post(seals::collect))
+        .route("/seals/delete", post(seals::delete))
+        .route("/seals/export/{id}", get(seals::export))
         .route("/static/weui.min.css", get(|| async { css(WEUI_CSS) }))
         .route("/static/app.css", get(|| async { css(APP_CSS) }))
         .route("/static/app.js", get(|| async { js(APP_JS) }))
         .merge(upload)
+        .merge(photo)
         .fallback(not_found)
         .layer(middleware::from_fn(guard))
         .with_state(app))
