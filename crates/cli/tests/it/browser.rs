@@ -14,7 +14,7 @@ use thirtyfour::ChromiumLikeCapabilities as _;
 use thirtyfour::prelude::*;
 use yizhao_domain::registry::{demo_person, demo_registry_entry};
 
-use crate::harness::{COMPANY, PROCUREMENT, Server, Wallet, csv, csv_row, import};
+use crate::harness::{COMPANY, KEY_PASSWORD, PROCUREMENT, Server, Wallet, csv, csv_row, import};
 use crate::{Running, free_addr};
 
 const CHROMIUM: [&str; 2] = ["/usr/bin/chromium", "/usr/lib/chromium/chromium"];
@@ -676,4 +676,141 @@ async fn the_window_clerk_registers_a_tenderer_who_then_logs_in_by_qr() {
     clerk.quit().await;
     pc.quit().await;
     phone.quit().await;
+}
+
+/// `yizhao admin create-reviewer` on a data folder (before the server starts on it).
+fn create_reviewer(data: &Path, username: &str, password: &str) {
+    use std::io::Write as _;
+    let mut child = crate::yizhao()
+        .args(["admin", "create-reviewer", "--username", username])
+        .args(["--name", "审核员", "--password-stdin", "--data"])
+        .arg(data)
+        .env("YIZHAO_KEY_PASSWORD", KEY_PASSWORD)
+        .env_remove("YIZHAO_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Sets a `<select>` (WeUI draws its own arrow over it) by value.
+async fn select(page: &Page, css: &str, value: &str) {
+    page.find(css).await;
+    page.driver
+        .execute(
+            "const s = document.querySelector(arguments[0]); s.value = arguments[1]; return s.value === arguments[1];",
+            vec![json!(css), json!(value)],
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_impression_uploaded_on_the_phone_is_approved_then_collected() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    create_reviewer(&data, "reviewer1", "review-pass-1");
+    let server = Server::start(&data, true);
+    let zhang = Wallet::new(root.path(), &server, demo_person("张伟").unwrap());
+    zhang.realname_dev_outbox();
+    let uscc = demo_registry_entry(COMPANY)
+        .unwrap()
+        .uscc
+        .as_str()
+        .to_owned();
+    zhang.download(&uscc);
+    let photo = root.path().join("seal-photo.png");
+    std::fs::write(&photo, yizhao_impression::sample::seal_photo(480)).unwrap();
+    let photo = photo.canonicalize().unwrap();
+    let photo = photo.to_str().unwrap();
+
+    let phone_server = PhoneServer::start(&zhang);
+    let driver = Driver::start();
+    let phone = driver.browser("seal-phone", 375, 812).await;
+
+    // 其他应用 → 电子印章 → 印模管理: nothing uploaded yet.
+    phone.goto(&format!("{}/", phone_server.url)).await;
+    phone.click("#nav-seals").await;
+    phone.wait_path("/seals").await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.click("#seal-records").await;
+    phone
+        .wait_text("#no-impressions", "您还未上传印模，请先上传印模！")
+        .await;
+
+    // 添加印模: preview on white and dark, then sign and upload.
+    phone.click("#impression-add").await;
+    phone.wait_path("/seals/impression").await;
+    select(&phone, "#seal-type", "bid").await;
+    select(&phone, "#shape", "round").await;
+    select(&phone, "#size", "40x40").await;
+    phone.find("#photo").await.send_keys(photo).await.unwrap();
+    phone.click("#impression-preview").await;
+    phone.find("#preview-white").await;
+    phone.find("#preview-dark").await;
+    phone.wait_text("#quality-ok", "质量检查通过").await;
+    phone.shot("impression-preview").await;
+    // The form keeps the choices; the photo is chosen again for the upload.
+    assert_eq!(phone.value("#seal-type").await, "bid");
+    phone.find("#photo").await.send_keys(photo).await.unwrap();
+    phone.js_click("#accept").await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.click("#impression-upload").await;
+    phone.wait_text("#result", "印模已上传").await;
+    phone.shot("impression-uploaded").await;
+
+    // A reviewer approves it on the back office.
+    let reviewer = driver.browser("seal-reviewer", 1280, 900).await;
+    reviewer
+        .goto(&format!("{}/backoffice/login", server.url))
+        .await;
+    reviewer.fill("#staff-username", "reviewer1").await;
+    reviewer.fill("#staff-password", "review-pass-1").await;
+    reviewer.click("#staff-login").await;
+    reviewer.wait_path("/backoffice/reviews").await;
+    reviewer
+        .click("section.impression form[id^='approve-'] button")
+        .await;
+    reviewer.wait_text("#review-result", "通过").await;
+    reviewer.shot("approved").await;
+
+    // On the phone: the upload is valid, the seal was made; the legal representative collects it.
+    phone.goto(&format!("{}/seals", phone_server.url)).await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.click("#seal-records").await;
+    phone.find("#impressions-valid .impression-item").await;
+    phone.find("#made-seals .made-seal").await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.click("#seal-collectable").await;
+    phone.click(".collectable-seal .seal-collect").await;
+    phone.wait_text("#result", "已领取印章").await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.click("#seal-mine").await;
+    let export = phone.find(".my-seal .seal-export").await;
+    let href = export.attr("href").await.unwrap().unwrap_or_default();
+    assert!(href.starts_with("/seals/export/"), "{href}");
+    phone.shot("my-seals").await;
+    let held = std::fs::read_dir(zhang.home.join("seals"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "esl")
+        })
+        .count();
+    assert_eq!(held, 1);
+
+    phone.quit().await;
+    reviewer.quit().await;
+    server.stop();
 }
