@@ -714,7 +714,7 @@ async fn select(page: &Page, css: &str, value: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_impression_uploaded_on_the_phone_is_approved_then_collected() {
+async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_to_an_agent() {
     let root = tempfile::tempdir().unwrap();
     let data = root.path().join("data");
     create_reviewer(&data, "reviewer1", "review-pass-1");
@@ -810,6 +810,60 @@ async fn an_impression_uploaded_on_the_phone_is_approved_then_collected() {
         .count();
     assert_eq!(held, 1);
 
+    // 王强 holds a license authorization of the company (R16 needs it) and its license.
+    let wang = Wallet::new(root.path(), &server, demo_person("王强").unwrap());
+    let wang_id = wang.person.id_number.as_str().to_owned();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let end = (now + 60 * 86_400).to_string();
+    let mut args = vec!["agents", "authorize"];
+    args.extend(Wallet::person_args(&wang.person));
+    args.extend(["--all", "--end", &end]);
+    zhang.ok(&args);
+    wang.realname_dev_outbox();
+    wang.download(&uscc);
+
+    // 印章使用授权: the legal representative grants 王强 the use of the bid seal.
+    phone.goto(&format!("{}/seals", phone_server.url)).await;
+    phone.click("#nav-seal-grants").await;
+    phone.wait_path("/seals/grants").await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.fill("#grant-name", "王强").await;
+    phone.fill("#grant-id-number", &wang_id).await;
+    select(&phone, "#seal-type", "bid").await;
+    phone.fill("#grant-reason", "投标文件盖章").await;
+    phone.fill("#grant-uses", "3").await;
+    phone.click("#seal-grant-add").await;
+    phone.wait_text("#result", "已授权 王强").await;
+    let grant = phone.find("#seal-grants .seal-grant").await;
+    let grant_id = grant.attr("data-id").await.unwrap().unwrap_or_default();
+    assert!(!grant_id.is_empty());
+    assert!(phone.text("#seal-grants").await.contains("3/3"));
+    phone.shot("seal-granted").await;
+
+    // 王强 collects it on his phone, through the grant.
+    let wang_server = PhoneServer::start(&wang);
+    let agent = driver.browser("seal-agent", 375, 812).await;
+    agent.goto(&format!("{}/seals", wang_server.url)).await;
+    agent.fill("#password", DEVICE_PASSWORD).await;
+    agent.click("#seal-collectable").await;
+    let option = agent
+        .find(".collectable-seal select.seal-grant option")
+        .await;
+    assert_eq!(
+        option.attr("value").await.unwrap().as_deref(),
+        Some(grant_id.as_str())
+    );
+    agent.click(".collectable-seal .seal-collect").await;
+    agent.wait_text("#result", "已领取印章").await;
+    agent.fill("#password", DEVICE_PASSWORD).await;
+    agent.click("#seal-mine").await;
+    agent.find(".my-seal .seal-export").await;
+    agent.shot("collected").await;
+
+    agent.quit().await;
     phone.quit().await;
     reviewer.quit().await;
     server.stop();

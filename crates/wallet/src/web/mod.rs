@@ -14,6 +14,7 @@ mod forms;
 mod grants;
 mod pages;
 mod scan;
+mod seal_grants;
 mod seals;
 
 use std::collections::HashMap;
@@ -89,6 +90,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("confirm.html", include_str!("../../templates/confirm.html")),
     ("admins.html", include_str!("../../templates/admins.html")),
     ("seals.html", include_str!("../../templates/seals.html")),
+    (
+        "seal_admins.html",
+        include_str!("../../templates/seal_admins.html"),
+    ),
+    (
+        "seal_grants.html",
+        include_str!("../../templates/seal_grants.html"),
+    ),
     (
         "impression.html",
         include_str!("../../templates/impression.html"),
@@ -176,6 +185,14 @@ pub fn router(wallet: Wallet) -> Result<Router> {
         .route("/seals/collect", post(seals::collect))
         .route("/seals/delete", post(seals::delete))
         .route("/seals/export/{id}", get(seals::export))
+        .route("/seals/admins", get(seal_grants::admins_page))
+        .route("/seals/admins/list", post(seal_grants::admins_list))
+        .route("/seals/admins/add", post(seal_grants::admins_add))
+        .route("/seals/admins/remove", post(seal_grants::admins_remove))
+        .route("/seals/grants", get(seal_grants::grants_page))
+        .route("/seals/grants/list", post(seal_grants::grants_list))
+        .route("/seals/grants/add", post(seal_grants::grants_add))
+        .route("/seals/grants/revoke", post(seal_grants::grants_revoke))
         .route("/static/weui.min.css", get(|| async { css(WEUI_CSS) }))
         .route("/static/app.css", get(|| async { css(APP_CSS) }))
         .route("/static/app.js", get(|| async { js(APP_JS) }))
