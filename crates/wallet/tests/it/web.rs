@@ -1048,3 +1048,89 @@ async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
     let p = w.get("/seals/export/..%2Fkeystore").await;
     assert!(p.error().is_some(), "{}", p.html);
 }
+
+#[tokio::test]
+async fn seal_admin_and_grant_pages_refuse_bad_input_before_sending() {
+    let w = Web::start(390).await;
+    w.download("").await;
+    let p = w.get("/seals").await;
+    assert!(p.has("id=\"nav-seal-admins\" href=\"/seals/admins\""));
+    assert!(p.has("id=\"nav-seal-grants\" href=\"/seals/grants\""));
+
+    let admins = w.get("/seals/admins").await;
+    assert_eq!(admins.status, StatusCode::OK, "{}", admins.html);
+    for id in [
+        "seal-type",
+        "seal-admin-name",
+        "seal-admin-id-number",
+        "seal-admin-add",
+        "seal-admin-list",
+        "license",
+        "password",
+    ] {
+        assert!(admins.has(&format!("id=\"{id}\"")), "{id}: {}", admins.html);
+    }
+    let license = first_license(&admins);
+    let signed_before = w.auth.state.lock().unwrap().signed.len();
+    let p = w
+        .post(
+            &admins,
+            "/seals/admins/add",
+            &[("license", &license), ("seal_type", "bid"), ("name", "")],
+        )
+        .await;
+    assert!(
+        p.error().unwrap_or_default().contains("请填写姓名"),
+        "{}",
+        p.html
+    );
+
+    let grants = w.get("/seals/grants").await;
+    for id in [
+        "grant-name",
+        "grant-id-number",
+        "seal-type",
+        "grant-end",
+        "grant-reason",
+        "grant-uses",
+        "mode-all",
+        "mode-precise",
+        "seal-grant-add",
+    ] {
+        assert!(grants.has(&format!("id=\"{id}\"")), "{id}: {}", grants.html);
+    }
+    let base = [
+        ("license", license.as_str()),
+        ("seal_type", "bid"),
+        ("name", "王强"),
+        ("id_number", "420502199001011234"),
+        ("end", "2099-01-01"),
+        ("reason", "投标文件盖章"),
+    ];
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (vec![("uses", "abc")], "用章次数应为正整数"),
+        (vec![("uses", "2"), ("mode", "precise")], "至少选择一项"),
+        (
+            vec![("uses", "2"), ("end", "2001-01-01")],
+            "结束日期不能早于今天",
+        ),
+    ];
+    for (extra, want) in cases {
+        let mut fields: Vec<(&str, &str)> = base
+            .iter()
+            .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+            .copied()
+            .collect();
+        fields.extend(extra);
+        let p = w.post(&grants, "/seals/grants/add", &fields).await;
+        let err = p.error().unwrap_or_default();
+        assert!(err.contains(want), "{want}: {}", p.html);
+        // The form keeps what was typed.
+        assert!(p.has("value=\"投标文件盖章\""), "{}", p.html);
+    }
+    assert_eq!(w.auth.state.lock().unwrap().signed.len(), signed_before);
+
+    // Without the CSRF token nothing happens.
+    let p = w.post_raw("/seals/grants/add", &base).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+}
