@@ -758,9 +758,9 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
     phone.find("#preview-dark").await;
     phone.wait_text("#quality-ok", "质量检查通过").await;
     phone.shot("impression-preview").await;
-    // The form keeps the choices; the photo is chosen again for the upload.
+    // The form keeps the choices, and the phone keeps the previewed photo for the upload.
     assert_eq!(phone.value("#seal-type").await, "bid");
-    phone.find("#photo").await.send_keys(photo).await.unwrap();
+    phone.find("#kept-photo").await;
     phone.js_click("#accept").await;
     phone.fill("#password", DEVICE_PASSWORD).await;
     phone.click("#impression-upload").await;

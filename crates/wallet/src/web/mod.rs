@@ -52,6 +52,9 @@ struct PendingRealname {
 struct Pending {
     previews: HashMap<String, ScanPreview>,
     realnames: HashMap<String, PendingRealname>,
+    /// The photo last previewed on 添加印模: the upload uses it when no file is chosen again
+    /// (a browser never fills a file input back in).
+    impression_photo: Option<Vec<u8>>,
 }
 
 /// The web app: one wallet, the templates, the CSRF secret, the in-flight steps.

@@ -270,9 +270,11 @@ async fn render_impression(
         threshold => f.opt("threshold").unwrap_or("64"),
         accept => !f.get("accept").is_empty(),
     };
+    let kept_photo = app.pending().impression_photo.is_some();
     let ctx = context! {
         licenses => licenses,
         chosen => chosen,
+        kept_photo => kept_photo,
         types => types,
         shapes => shapes,
         sizes => sizes,
@@ -381,9 +383,18 @@ pub(super) async fn impression(State(app): State<App>, multipart: Multipart) -> 
         return app.csrf_refused();
     }
     let done = async {
-        let photo = photo.ok_or_else(|| WalletError::Input("请选择印模照片".into()))?;
+        let photo = match photo {
+            Some(p) => p,
+            None => app
+                .pending()
+                .impression_photo
+                .clone()
+                .ok_or_else(|| WalletError::Input("请选择印模照片".into()))?,
+        };
         if f.get("do") == "preview" {
-            return preview(&photo, &f);
+            let shown = preview(&photo, &f)?;
+            app.pending().impression_photo = Some(photo);
+            return Ok::<_, WalletError>(shown);
         }
         let license = f.required("license", "执照")?;
         let password = f.password("password", app.wallet.home())?;
@@ -399,6 +410,7 @@ pub(super) async fn impression(State(app): State<App>, multipart: Multipart) -> 
                 accepted,
             )
             .await?;
+        app.pending().impression_photo = None;
         Ok(context! {
             result => format!("印模已上传，等待审核：{}（{}）", item.seal_type_name, item.state_name),
         })

@@ -909,9 +909,10 @@ async fn static_assets_are_served_by_the_phone() {
     assert_eq!(w.get("/nope").await.status, StatusCode::NOT_FOUND);
 }
 
-/// The first license `<option>` of a page.
+/// The first `<option>` of a page's license select.
 fn first_license(p: &Page) -> String {
-    let at = p.html.find("<option value=\"").unwrap() + 15;
+    let select = p.html.find("id=\"license\"").unwrap();
+    let at = select + p.html[select..].find("<option value=\"").unwrap() + 15;
     p.html[at..at + p.html[at..].find('"').unwrap()].to_owned()
 }
 
@@ -979,6 +980,13 @@ async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
     let signed_before = w.auth.state.lock().unwrap().signed.len();
     let mut fields = design.to_vec();
     fields.push(("do", "preview"));
+    let p = w.post_multipart("/seals/impression", &fields, None).await;
+    assert!(
+        p.error().unwrap_or_default().contains("请选择印模照片"),
+        "{}",
+        p.html
+    );
+    assert!(!p.has("id=\"kept-photo\""));
     let p = w
         .post_multipart("/seals/impression", &fields, Some(("photo", &photo)))
         .await;
@@ -987,8 +995,9 @@ async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
     assert!(p.has("id=\"preview-dark\""));
     assert!(p.has("src=\"data:image"), "{}", p.html);
     assert!(p.has("id=\"quality-ok\""), "{}", p.html);
-    // The form keeps what was chosen.
+    // The form keeps what was chosen, and the photo for the upload.
     assert!(p.has("<option value=\"red\" selected>"), "{}", p.html);
+    assert!(p.has("id=\"kept-photo\""), "{}", p.html);
 
     // A blank picture: the findings are shown in Chinese.
     let blank = {
@@ -1030,9 +1039,13 @@ async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
     assert!(p.error().is_some(), "{}", p.html);
     assert!(p.has("id=\"photo\""), "the form again");
 
-    // No photo chosen.
+    // No photo chosen again: the last previewed one (the blank picture) is used, and refused.
     let p = w.post_multipart("/seals/impression", &fields, None).await;
-    assert!(p.error().unwrap_or_default().contains("请选择印模照片"));
+    assert!(
+        p.error().unwrap_or_default().contains("impression.quality"),
+        "{}",
+        p.html
+    );
     assert_eq!(w.auth.state.lock().unwrap().signed.len(), signed_before);
 
     // Without the CSRF token the form is refused.
