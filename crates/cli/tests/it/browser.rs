@@ -701,6 +701,11 @@ fn create_reviewer(data: &Path, username: &str, password: &str) {
     );
 }
 
+/// Scrolls the element into view (for the screenshot).
+async fn show(page: &Page, css: &str) {
+    page.find(css).await.scroll_into_view().await.unwrap();
+}
+
 /// Sets a `<select>` (WeUI draws its own arrow over it) by value.
 async fn select(page: &Page, css: &str, value: &str) {
     page.find(css).await;
@@ -757,6 +762,7 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
     phone.find("#preview-white").await;
     phone.find("#preview-dark").await;
     phone.wait_text("#quality-ok", "质量检查通过").await;
+    show(&phone, "#preview").await;
     phone.shot("impression-preview").await;
     // The form keeps the choices, and the phone keeps the previewed photo for the upload.
     assert_eq!(phone.value("#seal-type").await, "bid");
@@ -797,6 +803,7 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
     let export = phone.find(".my-seal .seal-export").await;
     let href = export.attr("href").await.unwrap().unwrap_or_default();
     assert!(href.starts_with("/seals/export/"), "{href}");
+    show(&phone, "#my-seals").await;
     phone.shot("my-seals").await;
     let held = std::fs::read_dir(zhang.home.join("seals"))
         .unwrap()
@@ -839,6 +846,7 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
     let grant_id = grant.attr("data-id").await.unwrap().unwrap_or_default();
     assert!(!grant_id.is_empty());
     assert!(phone.text("#seal-grants").await.contains("3/3"));
+    show(&phone, "#seal-grants").await;
     phone.shot("seal-granted").await;
 
     // 王强 collects it on his phone, through the grant.
@@ -858,8 +866,31 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
     agent.wait_text("#result", "已领取印章").await;
     agent.fill("#password", DEVICE_PASSWORD).await;
     agent.click("#seal-mine").await;
-    agent.find(".my-seal .seal-export").await;
+    show(&agent, ".my-seal .seal-export").await;
     agent.shot("collected").await;
+
+    // 印章管理员配置: a license admin is named seal admin of bid seals, then removed.
+    let li_na = demo_person("李娜").unwrap();
+    let li_id = li_na.id_number.as_str().to_owned();
+    let mut args = vec!["admins", "add"];
+    args.extend(Wallet::person_args(&li_na));
+    zhang.ok(&args);
+    phone
+        .goto(&format!("{}/seals/admins", phone_server.url))
+        .await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    select(&phone, "#seal-type", "bid").await;
+    phone.fill("#seal-admin-name", "李娜").await;
+    phone.fill("#seal-admin-id-number", &li_id).await;
+    phone.click("#seal-admin-add").await;
+    phone.wait_text("#result", "已添加印章管理员：李娜").await;
+    assert!(phone.text("#seal-admins").await.contains("李娜"));
+    show(&phone, "#seal-admins").await;
+    phone.shot("seal-admin-added").await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.click("#seal-admins .seal-admin-remove").await;
+    phone.wait_text("#result", "已删除印章管理员").await;
+    phone.find("#no-seal-admins").await;
 
     agent.quit().await;
     phone.quit().await;
