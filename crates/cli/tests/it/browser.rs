@@ -817,6 +817,16 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
         .count();
     assert_eq!(held, 1);
 
+    // A wrong collection is deleted and redone.
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.click(".my-seal .seal-delete").await;
+    phone.wait_text("#result", "已删除领取记录").await;
+    phone.find("#no-seals").await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.click("#seal-collectable").await;
+    phone.click(".collectable-seal .seal-collect").await;
+    phone.wait_text("#result", "已领取印章").await;
+
     // 王强 holds a license authorization of the company (R16 needs it) and its license.
     let wang = Wallet::new(root.path(), &server, demo_person("王强").unwrap());
     let wang_id = wang.person.id_number.as_str().to_owned();
