@@ -1055,6 +1055,21 @@ async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
     assert_eq!(p.status, StatusCode::FORBIDDEN, "{}", p.html);
     assert_eq!(w.auth.state.lock().unwrap().signed.len(), signed_before);
 
+    // Export of a held seal: its `SESeal` as is, as a download.
+    let seals = w.dir.path().join("seals");
+    std::fs::create_dir_all(&seals).unwrap();
+    std::fs::write(seals.join("abc123.esl"), b"\x30\x03\x02\x01\x04").unwrap();
+    let resp = w
+        .http
+        .get(format!("{}/seals/export/abc123", w.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let disposition = resp.headers()["content-disposition"].to_str().unwrap();
+    assert_eq!(disposition, "attachment; filename=\"abc123.esl\"");
+    assert_eq!(&resp.bytes().await.unwrap()[..], b"\x30\x03\x02\x01\x04");
+
     // Export of a seal this phone does not hold.
     let p = w.get("/seals/export/abcdef0123").await;
     assert!(p.error().unwrap_or_default().contains("本手机没有这枚印章"));
