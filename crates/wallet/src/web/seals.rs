@@ -232,7 +232,7 @@ async fn render_impression(
     let catalogue = app.wallet.client().catalogue().await.unwrap_or_default();
     let mut types = Vec::new();
     let mut shapes = Vec::new();
-    let mut sizes = Vec::new();
+    let mut sizes: Vec<(String, Vec<String>)> = Vec::new();
     for t in &catalogue {
         types.push(context! { code => t.code.as_str(), name => t.name.as_str() });
         for s in &t.shapes {
@@ -241,8 +241,14 @@ async fn render_impression(
             }
             for (w, h) in &s.sizes_mm {
                 let v = format!("{w}x{h}");
-                if !sizes.contains(&v) {
-                    sizes.push(v);
+                // Each size once, with the shapes it is made in.
+                match sizes.iter_mut().find(|(size, _)| size == &v) {
+                    Some((_, names)) => {
+                        if !names.contains(&s.name) {
+                            names.push(s.name.clone());
+                        }
+                    }
+                    None => sizes.push((v, vec![s.name.clone()])),
                 }
             }
         }
@@ -277,7 +283,10 @@ async fn render_impression(
         kept_photo => kept_photo,
         types => types,
         shapes => shapes,
-        sizes => sizes,
+        sizes => sizes
+            .iter()
+            .map(|(v, names)| context! { value => v, label => format!("{v}（{}）", names.join("、")) })
+            .collect::<Vec<_>>(),
         colours => colours,
         input => input,
         ..shown
