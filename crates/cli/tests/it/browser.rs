@@ -14,7 +14,7 @@ use thirtyfour::ChromiumLikeCapabilities as _;
 use thirtyfour::prelude::*;
 use yizhao_domain::registry::{demo_person, demo_registry_entry};
 
-use crate::harness::{COMPANY, PROCUREMENT, Server, Wallet, csv, csv_row, import};
+use crate::harness::{COMPANY, KEY_PASSWORD, PROCUREMENT, Server, Wallet, csv, csv_row, import};
 use crate::{Running, free_addr};
 
 const CHROMIUM: [&str; 2] = ["/usr/bin/chromium", "/usr/lib/chromium/chromium"];
@@ -676,4 +676,234 @@ async fn the_window_clerk_registers_a_tenderer_who_then_logs_in_by_qr() {
     clerk.quit().await;
     pc.quit().await;
     phone.quit().await;
+}
+
+/// `yizhao admin create-reviewer` on a data folder (before the server starts on it).
+fn create_reviewer(data: &Path, username: &str, password: &str) {
+    use std::io::Write as _;
+    let mut child = crate::yizhao()
+        .args(["admin", "create-reviewer", "--username", username])
+        .args(["--name", "审核员", "--password-stdin", "--data"])
+        .arg(data)
+        .env("YIZHAO_KEY_PASSWORD", KEY_PASSWORD)
+        .env_remove("YIZHAO_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Scrolls the element into view (for the screenshot).
+async fn show(page: &Page, css: &str) {
+    page.find(css).await.scroll_into_view().await.unwrap();
+}
+
+/// Sets a `<select>` (WeUI draws its own arrow over it) by value.
+async fn select(page: &Page, css: &str, value: &str) {
+    page.find(css).await;
+    page.driver
+        .execute(
+            "const s = document.querySelector(arguments[0]); s.value = arguments[1]; return s.value === arguments[1];",
+            vec![json!(css), json!(value)],
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_to_an_agent() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    create_reviewer(&data, "reviewer1", "review-pass-1");
+    let server = Server::start(&data, true);
+    let zhang = Wallet::new(root.path(), &server, demo_person("张伟").unwrap());
+    zhang.realname_dev_outbox();
+    let uscc = demo_registry_entry(COMPANY)
+        .unwrap()
+        .uscc
+        .as_str()
+        .to_owned();
+    zhang.download(&uscc);
+    let photo = root.path().join("seal-photo.png");
+    std::fs::write(&photo, yizhao_impression::sample::seal_photo(480)).unwrap();
+    let photo = photo.canonicalize().unwrap();
+    let photo = photo.to_str().unwrap();
+
+    let phone_server = PhoneServer::start(&zhang);
+    let driver = Driver::start();
+    let phone = driver.browser("seal-phone", 375, 812).await;
+
+    // 其他应用 → 电子印章 → 印模管理: nothing uploaded yet.
+    phone.goto(&format!("{}/", phone_server.url)).await;
+    phone.click("#nav-seals").await;
+    phone.wait_path("/seals").await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.click("#seal-records").await;
+    phone
+        .wait_text("#no-impressions", "您还未上传印模，请先上传印模！")
+        .await;
+
+    // 添加印模: preview on white and dark, then sign and upload.
+    phone.click("#impression-add").await;
+    phone.wait_path("/seals/impression").await;
+    select(&phone, "#seal-type", "bid").await;
+    select(&phone, "#shape", "round").await;
+    select(&phone, "#size", "40x40").await;
+    phone.find("#photo").await.send_keys(photo).await.unwrap();
+    phone.click("#impression-preview").await;
+    phone.find("#preview-white").await;
+    phone.find("#preview-dark").await;
+    phone.wait_text("#quality-ok", "质量检查通过").await;
+    show(&phone, "#preview").await;
+    phone.shot("impression-preview").await;
+    // The form keeps the choices, and the phone keeps the previewed photo for the upload.
+    assert_eq!(phone.value("#seal-type").await, "bid");
+    phone.find("#kept-photo").await;
+    phone.js_click("#accept").await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.click("#impression-upload").await;
+    phone.wait_text("#result", "印模已上传").await;
+    phone.shot("impression-uploaded").await;
+
+    // A reviewer approves it on the back office.
+    let reviewer = driver.browser("seal-reviewer", 1280, 900).await;
+    reviewer
+        .goto(&format!("{}/backoffice/login", server.url))
+        .await;
+    reviewer.fill("#staff-username", "reviewer1").await;
+    reviewer.fill("#staff-password", "review-pass-1").await;
+    reviewer.click("#staff-login").await;
+    reviewer.wait_path("/backoffice/reviews").await;
+    reviewer
+        .click("section.impression form[id^='approve-'] button")
+        .await;
+    reviewer.wait_text("#review-result", "通过").await;
+    reviewer.shot("approved").await;
+
+    // On the phone: the upload is valid, the seal was made; the legal representative collects it.
+    phone.goto(&format!("{}/seals", phone_server.url)).await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.click("#seal-records").await;
+    phone.find("#impressions-valid .impression-item").await;
+    phone.find("#made-seals .made-seal").await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.click("#seal-collectable").await;
+    phone.click(".collectable-seal .seal-collect").await;
+    phone.wait_text("#result", "已领取印章").await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.click("#seal-mine").await;
+    let export = phone.find(".my-seal .seal-export").await;
+    let href = export.attr("href").await.unwrap().unwrap_or_default();
+    assert!(href.starts_with("/seals/export/"), "{href}");
+    show(&phone, "#my-seals").await;
+    phone.shot("my-seals").await;
+    let held = std::fs::read_dir(zhang.home.join("seals"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "esl")
+        })
+        .count();
+    assert_eq!(held, 1);
+
+    // A wrong collection is deleted and redone.
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.click(".my-seal .seal-delete").await;
+    phone.wait_text("#result", "已删除领取记录").await;
+    phone.find("#no-seals").await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.click("#seal-collectable").await;
+    phone.click(".collectable-seal .seal-collect").await;
+    phone.wait_text("#result", "已领取印章").await;
+
+    // 王强 holds a license authorization of the company (R16 needs it) and its license.
+    let wang = Wallet::new(root.path(), &server, demo_person("王强").unwrap());
+    let wang_id = wang.person.id_number.as_str().to_owned();
+    // The authority's clock, as the status answer gives it.
+    let now = zhang.ok(&["status"])["produced_at"].as_i64().unwrap();
+    let end = (now + 60 * 86_400).to_string();
+    let mut args = vec!["agents", "authorize"];
+    args.extend(Wallet::person_args(&wang.person));
+    args.extend(["--all", "--end", &end]);
+    zhang.ok(&args);
+    wang.realname_dev_outbox();
+    wang.download(&uscc);
+
+    // 印章使用授权: the legal representative grants 王强 the use of the bid seal.
+    phone.goto(&format!("{}/seals", phone_server.url)).await;
+    phone.click("#nav-seal-grants").await;
+    phone.wait_path("/seals/grants").await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.fill("#grant-name", "王强").await;
+    phone.fill("#grant-id-number", &wang_id).await;
+    select(&phone, "#seal-type", "bid").await;
+    phone.fill("#grant-reason", "投标文件盖章").await;
+    phone.fill("#grant-uses", "3").await;
+    phone.click("#seal-grant-add").await;
+    phone.wait_text("#result", "已授权 王强").await;
+    let grant = phone.find("#seal-grants .seal-grant").await;
+    let grant_id = grant.attr("data-id").await.unwrap().unwrap_or_default();
+    assert!(!grant_id.is_empty());
+    assert!(phone.text("#seal-grants").await.contains("3/3"));
+    show(&phone, "#seal-grants").await;
+    phone.shot("seal-granted").await;
+
+    // 王强 collects it on his phone, through the grant.
+    let wang_server = PhoneServer::start(&wang);
+    let agent = driver.browser("seal-agent", 375, 812).await;
+    agent.goto(&format!("{}/seals", wang_server.url)).await;
+    agent.fill("#password", DEVICE_PASSWORD).await;
+    agent.click("#seal-collectable").await;
+    let option = agent
+        .find(".collectable-seal select.seal-grant option")
+        .await;
+    assert_eq!(
+        option.attr("value").await.unwrap().as_deref(),
+        Some(grant_id.as_str())
+    );
+    agent.click(".collectable-seal .seal-collect").await;
+    agent.wait_text("#result", "已领取印章").await;
+    agent.fill("#password", DEVICE_PASSWORD).await;
+    agent.click("#seal-mine").await;
+    show(&agent, ".my-seal .seal-export").await;
+    agent.shot("collected").await;
+
+    // 印章管理员配置: a license admin is named seal admin of bid seals, then removed.
+    let li_na = demo_person("李娜").unwrap();
+    let li_id = li_na.id_number.as_str().to_owned();
+    let mut args = vec!["admins", "add"];
+    args.extend(Wallet::person_args(&li_na));
+    zhang.ok(&args);
+    phone
+        .goto(&format!("{}/seals/admins", phone_server.url))
+        .await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    select(&phone, "#seal-type", "bid").await;
+    phone.fill("#seal-admin-name", "李娜").await;
+    phone.fill("#seal-admin-id-number", &li_id).await;
+    phone.click("#seal-admin-add").await;
+    phone.wait_text("#result", "已添加印章管理员：李娜").await;
+    assert!(phone.text("#seal-admins").await.contains("李娜"));
+    show(&phone, "#seal-admins").await;
+    phone.shot("seal-admin-added").await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.click("#seal-admins .seal-admin-remove").await;
+    phone.wait_text("#result", "已删除印章管理员").await;
+    phone.find("#no-seal-admins").await;
+
+    agent.quit().await;
+    phone.quit().await;
+    reviewer.quit().await;
+    server.stop();
 }

@@ -14,6 +14,8 @@ mod forms;
 mod grants;
 mod pages;
 mod scan;
+mod seal_grants;
+mod seals;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -50,6 +52,9 @@ struct PendingRealname {
 struct Pending {
     previews: HashMap<String, ScanPreview>,
     realnames: HashMap<String, PendingRealname>,
+    /// The photo last previewed on 添加印模: the upload uses it when no file is chosen again
+    /// (a browser never fills a file input back in).
+    impression_photo: Option<Vec<u8>>,
 }
 
 /// The web app: one wallet, the templates, the CSRF secret, the in-flight steps.
@@ -87,6 +92,19 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("scan.html", include_str!("../../templates/scan.html")),
     ("confirm.html", include_str!("../../templates/confirm.html")),
     ("admins.html", include_str!("../../templates/admins.html")),
+    ("seals.html", include_str!("../../templates/seals.html")),
+    (
+        "seal_admins.html",
+        include_str!("../../templates/seal_admins.html"),
+    ),
+    (
+        "seal_grants.html",
+        include_str!("../../templates/seal_grants.html"),
+    ),
+    (
+        "impression.html",
+        include_str!("../../templates/impression.html"),
+    ),
     ("agents.html", include_str!("../../templates/agents.html")),
     (
         "password.html",
@@ -130,6 +148,12 @@ pub fn router(wallet: Wallet) -> Result<Router> {
         .route("/scan/upload", post(scan::upload))
         // Room for the image plus the multipart framing; the image itself is checked exactly.
         .layer(DefaultBodyLimit::max(IMAGE_MAX_BYTES + 64 * 1024));
+    let photo = Router::new()
+        .route(
+            "/seals/impression",
+            get(seals::impression_form).post(seals::impression),
+        )
+        .layer(DefaultBodyLimit::max(seals::PHOTO_MAX_BYTES + 64 * 1024));
     Ok(Router::new()
         .route("/", get(pages::home))
         .route("/password", get(pages::password_form).post(pages::password))
@@ -157,10 +181,26 @@ pub fn router(wallet: Wallet) -> Result<Router> {
         .route("/agents/list", post(grants::agents_list))
         .route("/agents/authorize", post(grants::agents_authorize))
         .route("/agents/revoke", post(grants::agents_revoke))
+        .route("/seals", get(seals::page))
+        .route("/seals/records", post(seals::records))
+        .route("/seals/mine", post(seals::my_seals))
+        .route("/seals/collectable", post(seals::collectable))
+        .route("/seals/collect", post(seals::collect))
+        .route("/seals/delete", post(seals::delete))
+        .route("/seals/export/{id}", get(seals::export))
+        .route("/seals/admins", get(seal_grants::admins_page))
+        .route("/seals/admins/list", post(seal_grants::admins_list))
+        .route("/seals/admins/add", post(seal_grants::admins_add))
+        .route("/seals/admins/remove", post(seal_grants::admins_remove))
+        .route("/seals/grants", get(seal_grants::grants_page))
+        .route("/seals/grants/list", post(seal_grants::grants_list))
+        .route("/seals/grants/add", post(seal_grants::grants_add))
+        .route("/seals/grants/revoke", post(seal_grants::grants_revoke))
         .route("/static/weui.min.css", get(|| async { css(WEUI_CSS) }))
         .route("/static/app.css", get(|| async { css(APP_CSS) }))
         .route("/static/app.js", get(|| async { js(APP_JS) }))
         .merge(upload)
+        .merge(photo)
         .fallback(not_found)
         .layer(middleware::from_fn(guard))
         .with_state(app))

@@ -138,6 +138,48 @@ impl Web {
         self.post_raw(path, &all).await
     }
 
+    /// Post a multipart form: text `fields`, and `file` as `(field name, bytes)`.
+    async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+    ) -> Page {
+        let boundary = "----yizhao-test-boundary";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((name, bytes)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"photo.png\"\r\nContent-Type: image/png\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header(
+                CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        Self::read(resp).await
+    }
+
     /// Upload `bytes` as the QR image, with `csrf` (if any).
     async fn upload(&self, csrf: Option<&str>, bytes: &[u8]) -> Page {
         let boundary = "----yizhao-test-boundary";
@@ -865,4 +907,258 @@ async fn static_assets_are_served_by_the_phone() {
         "no outside resources"
     );
     assert_eq!(w.get("/nope").await.status, StatusCode::NOT_FOUND);
+}
+
+/// The first `<option>` of a page's license select.
+fn first_license(p: &Page) -> String {
+    let select = p.html.find("id=\"license\"").unwrap();
+    let at = select + p.html[select..].find("<option value=\"").unwrap() + 15;
+    p.html[at..at + p.html[at..].find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
+    let w = Web::start(380).await;
+    w.download("").await;
+
+    let home = w.get("/").await;
+    assert!(home.has("其他应用"));
+    assert!(
+        home.has("id=\"nav-seals\" href=\"/seals\""),
+        "{}",
+        home.html
+    );
+    let p = w.get("/seals").await;
+    for id in [
+        "seal-records",
+        "seal-mine",
+        "seal-collectable",
+        "impression-add",
+        "license",
+        "password",
+    ] {
+        assert!(p.has(&format!("id=\"{id}\"")), "{id}: {}", p.html);
+    }
+
+    let form = w.get("/seals/impression").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.html);
+    for id in [
+        "accept",
+        "photo",
+        "seal-type",
+        "shape",
+        "size",
+        "crop-x",
+        "crop-y",
+        "crop-w",
+        "crop-h",
+        "rotate",
+        "brightness",
+        "contrast",
+        "colour",
+        "threshold",
+        "impression-preview",
+        "impression-upload",
+    ] {
+        assert!(form.has(&format!("id=\"{id}\"")), "{id}: {}", form.html);
+    }
+    assert!(form.has("本企业已阅读并同意"));
+    assert!(form.has(">紫</option>"));
+    let csrf = form.csrf();
+    let license = first_license(&form);
+    let photo = yizhao_impression::sample::seal_photo(480);
+    let design = [
+        ("csrf", csrf.as_str()),
+        ("license", license.as_str()),
+        ("seal_type", "bid"),
+        ("shape", "round"),
+        ("size", "40x40"),
+        ("colour", "red"),
+    ];
+
+    // 预览: processed here, on white and on dark, with the quality result; nothing sent.
+    let signed_before = w.auth.state.lock().unwrap().signed.len();
+    let mut fields = design.to_vec();
+    fields.push(("do", "preview"));
+    let p = w.post_multipart("/seals/impression", &fields, None).await;
+    assert!(
+        p.error().unwrap_or_default().contains("请选择印模照片"),
+        "{}",
+        p.html
+    );
+    assert!(!p.has("id=\"kept-photo\""));
+    let p = w
+        .post_multipart("/seals/impression", &fields, Some(("photo", &photo)))
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.html);
+    assert!(p.has("id=\"preview-white\""), "{}", p.html);
+    assert!(p.has("id=\"preview-dark\""));
+    assert!(p.has("src=\"data:image"), "{}", p.html);
+    assert!(p.has("id=\"quality-ok\""), "{}", p.html);
+    // The form keeps what was chosen, and the photo for the upload.
+    assert!(p.has("<option value=\"red\" selected>"), "{}", p.html);
+    assert!(p.has("id=\"kept-photo\""), "{}", p.html);
+
+    // A blank picture: the findings are shown in Chinese.
+    let blank = {
+        let path = w.dir.path().join("blank.png");
+        image::GrayImage::from_pixel(400, 400, image::Luma([255]))
+            .save(&path)
+            .unwrap();
+        std::fs::read(&path).unwrap()
+    };
+    let p = w
+        .post_multipart("/seals/impression", &fields, Some(("photo", &blank)))
+        .await;
+    assert!(
+        p.has("quality-finding") || p.error().is_some(),
+        "{}",
+        p.html
+    );
+    assert!(!p.has("id=\"quality-ok\""));
+
+    // 上传印模 without 本企业已阅读并同意: refused with its code, nothing sent.
+    let mut fields = design.to_vec();
+    fields.push(("do", "upload"));
+    let p = w
+        .post_multipart("/seals/impression", &fields, Some(("photo", &photo)))
+        .await;
+    let err = p.error().unwrap_or_default();
+    assert!(err.contains("seal.terms_not_accepted"), "{}", p.html);
+    assert!(err.contains("本企业已阅读并同意"), "{err}");
+
+    // Not an image: refused before anything is signed.
+    fields.push(("accept", "1"));
+    let p = w
+        .post_multipart(
+            "/seals/impression",
+            &fields,
+            Some(("photo", b"not an image at all")),
+        )
+        .await;
+    assert!(p.error().is_some(), "{}", p.html);
+    assert!(p.has("id=\"photo\""), "the form again");
+
+    // No photo chosen again: the last previewed one (the blank picture) is used, and refused.
+    let p = w.post_multipart("/seals/impression", &fields, None).await;
+    assert!(
+        p.error().unwrap_or_default().contains("impression.quality"),
+        "{}",
+        p.html
+    );
+    assert_eq!(w.auth.state.lock().unwrap().signed.len(), signed_before);
+
+    // Without the CSRF token the form is refused.
+    let p = w
+        .post_multipart("/seals/impression", &fields[1..], Some(("photo", &photo)))
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN, "{}", p.html);
+    assert_eq!(w.auth.state.lock().unwrap().signed.len(), signed_before);
+
+    // Export of a held seal: its `SESeal` as is, as a download.
+    let seals = w.dir.path().join("seals");
+    std::fs::create_dir_all(&seals).unwrap();
+    std::fs::write(seals.join("abc123.esl"), b"\x30\x03\x02\x01\x04").unwrap();
+    let resp = w
+        .http
+        .get(format!("{}/seals/export/abc123", w.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let disposition = resp.headers()["content-disposition"].to_str().unwrap();
+    assert_eq!(disposition, "attachment; filename=\"abc123.esl\"");
+    assert_eq!(&resp.bytes().await.unwrap()[..], b"\x30\x03\x02\x01\x04");
+
+    // Export of a seal this phone does not hold.
+    let p = w.get("/seals/export/abcdef0123").await;
+    assert!(p.error().unwrap_or_default().contains("本手机没有这枚印章"));
+    let p = w.get("/seals/export/..%2Fkeystore").await;
+    assert!(p.error().is_some(), "{}", p.html);
+}
+
+#[tokio::test]
+async fn seal_admin_and_grant_pages_refuse_bad_input_before_sending() {
+    let w = Web::start(390).await;
+    w.download("").await;
+    let p = w.get("/seals").await;
+    assert!(p.has("id=\"nav-seal-admins\" href=\"/seals/admins\""));
+    assert!(p.has("id=\"nav-seal-grants\" href=\"/seals/grants\""));
+
+    let admins = w.get("/seals/admins").await;
+    assert_eq!(admins.status, StatusCode::OK, "{}", admins.html);
+    for id in [
+        "seal-type",
+        "seal-admin-name",
+        "seal-admin-id-number",
+        "seal-admin-add",
+        "seal-admin-list",
+        "license",
+        "password",
+    ] {
+        assert!(admins.has(&format!("id=\"{id}\"")), "{id}: {}", admins.html);
+    }
+    let license = first_license(&admins);
+    let signed_before = w.auth.state.lock().unwrap().signed.len();
+    let p = w
+        .post(
+            &admins,
+            "/seals/admins/add",
+            &[("license", &license), ("seal_type", "bid"), ("name", "")],
+        )
+        .await;
+    assert!(
+        p.error().unwrap_or_default().contains("请填写姓名"),
+        "{}",
+        p.html
+    );
+
+    let grants = w.get("/seals/grants").await;
+    for id in [
+        "grant-name",
+        "grant-id-number",
+        "seal-type",
+        "grant-end",
+        "grant-reason",
+        "grant-uses",
+        "mode-all",
+        "mode-precise",
+        "seal-grant-add",
+    ] {
+        assert!(grants.has(&format!("id=\"{id}\"")), "{id}: {}", grants.html);
+    }
+    let base = [
+        ("license", license.as_str()),
+        ("seal_type", "bid"),
+        ("name", "王强"),
+        ("id_number", "420502199001011234"),
+        ("end", "2099-01-01"),
+        ("reason", "投标文件盖章"),
+    ];
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (vec![("uses", "abc")], "用章次数应为正整数"),
+        (vec![("uses", "2"), ("mode", "precise")], "至少选择一项"),
+        (
+            vec![("uses", "2"), ("end", "2001-01-01")],
+            "结束日期不能早于今天",
+        ),
+    ];
+    for (extra, want) in cases {
+        let mut fields: Vec<(&str, &str)> = base
+            .iter()
+            .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+            .copied()
+            .collect();
+        fields.extend(extra);
+        let p = w.post(&grants, "/seals/grants/add", &fields).await;
+        let err = p.error().unwrap_or_default();
+        assert!(err.contains(want), "{want}: {}", p.html);
+        // The form keeps what was typed.
+        assert!(p.has("value=\"投标文件盖章\""), "{}", p.html);
+    }
+    assert_eq!(w.auth.state.lock().unwrap().signed.len(), signed_before);
+
+    // Without the CSRF token nothing happens.
+    let p = w.post_raw("/seals/grants/add", &base).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
 }

@@ -1,0 +1,473 @@
+//! 电子印章 on the phone (manual 3.3): 印模管理 (upload records, 添加印模 with the adjustments
+//! and a preview), 我的印章 (export), 领取印章 (collect, delete to redo). Each action is signed
+//! with a license of this phone, so each asks for the license and the device password.
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse as _, Response};
+use base64::Engine as _;
+use minijinja::{Value, context};
+use yizhao_domain::seal::Shape;
+use yizhao_impression::{Adjustments, Backdrop, DeclaredShape, InkColour, Rect, Rotation};
+
+use super::forms::CheckedForm;
+use super::{App, Fields, PageError};
+use crate::error::{Result, WalletError};
+use crate::render;
+use crate::seals::{SealDesign, held_seal_der};
+use crate::time::format_beijing;
+
+/// The largest photo accepted by 添加印模.
+pub(super) const PHOTO_MAX_BYTES: usize = 12 * 1024 * 1024;
+
+fn licenses(app: &App, chosen: &str) -> (Vec<Value>, String) {
+    let stored = app.wallet.home().licenses().unwrap_or_default();
+    let chosen = if chosen.is_empty() {
+        stored
+            .first()
+            .map(|l| l.license_id.clone())
+            .unwrap_or_default()
+    } else {
+        chosen.to_owned()
+    };
+    let list = stored
+        .iter()
+        .map(|l| {
+            context! {
+                license_id => l.license_id.as_str(),
+                uscc => l.uscc.as_str(),
+                entity_name => l.entity_name.as_str(),
+                role => render::role(&l.role),
+            }
+        })
+        .collect();
+    (list, chosen)
+}
+
+fn impression_rows(items: &[yizhao_proto::seal::ImpressionItem]) -> Vec<Value> {
+    items
+        .iter()
+        .map(|i| {
+            context! {
+                id => i.id.as_str(),
+                seal_type_name => i.seal_type_name.as_str(),
+                shape => i.shape.as_str(),
+                size => format!("{}×{} mm", i.size_mm.0, i.size_mm.1),
+                uploaded_at => format_beijing(i.uploaded_at),
+                state => i.state.as_str(),
+                state_name => i.state_name.as_str(),
+                reason => i.reason.as_deref(),
+            }
+        })
+        .collect()
+}
+
+fn seal_row(s: &yizhao_proto::seal::SealItem) -> Value {
+    context! {
+        id => s.id.as_str(),
+        name => s.name.as_str(),
+        seal_type => s.seal_type.as_str(),
+        valid => format!("{} 至 {}", format_beijing(s.valid.0), format_beijing(s.valid.1)),
+        made_at => format_beijing(s.made_at),
+        superseded => s.superseded,
+    }
+}
+
+/// `GET /seals`: the license form and the actions.
+pub(super) async fn page(State(app): State<App>) -> Response {
+    render_seals(&app, "", context! {}, None)
+}
+
+fn render_seals(app: &App, license: &str, shown: Value, error: Option<&PageError>) -> Response {
+    let (licenses, chosen) = licenses(app, license);
+    let ctx = context! { licenses => licenses, chosen => chosen, ..shown };
+    app.page("seals.html", ctx, error)
+}
+
+/// The actions of the 电子印章 page.
+enum Action {
+    Records,
+    Mine,
+    Collectable,
+    Collect,
+    Delete,
+}
+
+async fn act(app: &App, action: Action, f: Fields) -> Response {
+    let license = f.get("license").to_owned();
+    let done = async {
+        let license = f.required("license", "执照")?;
+        let password = f.password("password", app.wallet.home())?;
+        let w = &app.wallet;
+        let shown = match action {
+            Action::Records => {
+                let r = w.impression_records(license, &password).await?;
+                let made = w.seal_records(license, &password).await?;
+                let empty = r.open.is_empty() && r.valid.is_empty() && r.invalid.is_empty();
+                context! {
+                    records => context! {
+                        empty => empty,
+                        open => impression_rows(&r.open),
+                        valid => impression_rows(&r.valid),
+                        invalid => impression_rows(&r.invalid),
+                        made => made.iter().map(seal_row).collect::<Vec<_>>(),
+                    },
+                }
+            }
+            Action::Mine => mine(app, license, &password, None).await?,
+            Action::Collectable | Action::Collect => {
+                let mut result = None;
+                if matches!(action, Action::Collect) {
+                    let seal = f.required("seal", "要领取的印章")?;
+                    let grant = f.opt(&format!("grant-{seal}"));
+                    let held = w.collect(license, &password, seal, grant).await?;
+                    result = Some(format!("已领取印章：{}", held.seal.name));
+                }
+                let list = w.collectable(license, &password).await?;
+                let rows: Vec<Value> = list
+                    .iter()
+                    .map(|c| {
+                        context! {
+                            seal => seal_row(&c.seal),
+                            direct => c.direct,
+                            grants => c.grants.clone(),
+                        }
+                    })
+                    .collect();
+                context! { collectable => rows, result => result }
+            }
+            Action::Delete => {
+                let id = f.required("collection", "要删除的领取记录")?;
+                w.delete_collection(license, &password, id).await?;
+                mine(
+                    app,
+                    license,
+                    &password,
+                    Some("已删除领取记录，可重新领取".to_owned()),
+                )
+                .await?
+            }
+        };
+        Ok::<_, WalletError>(shown)
+    }
+    .await;
+    match done {
+        Ok(shown) => render_seals(app, &license, shown, None),
+        Err(e) => render_seals(app, &license, context! {}, Some(&PageError::from(e))),
+    }
+}
+
+async fn mine(
+    app: &App,
+    license: &str,
+    password: &yizhao_gm::keystore::Password,
+    result: Option<String>,
+) -> Result<Value> {
+    let m = app.wallet.my_seals(license, password).await?;
+    let rows: Vec<Value> = m
+        .server
+        .iter()
+        .map(|c| {
+            context! {
+                collection_id => c.collection_id.as_str(),
+                seal => seal_row(&c.seal),
+                on_this_phone => c.on_this_phone,
+                grant_id => c.grant_id.as_deref(),
+            }
+        })
+        .collect();
+    Ok(context! { mine => rows, result => result })
+}
+
+pub(super) async fn records(State(app): State<App>, CheckedForm(f): CheckedForm) -> Response {
+    act(&app, Action::Records, f).await
+}
+
+pub(super) async fn my_seals(State(app): State<App>, CheckedForm(f): CheckedForm) -> Response {
+    act(&app, Action::Mine, f).await
+}
+
+pub(super) async fn collectable(State(app): State<App>, CheckedForm(f): CheckedForm) -> Response {
+    act(&app, Action::Collectable, f).await
+}
+
+pub(super) async fn collect(State(app): State<App>, CheckedForm(f): CheckedForm) -> Response {
+    act(&app, Action::Collect, f).await
+}
+
+pub(super) async fn delete(State(app): State<App>, CheckedForm(f): CheckedForm) -> Response {
+    act(&app, Action::Delete, f).await
+}
+
+/// `GET /seals/export/{collection}`: the held seal's `SESeal` as an `.esl` download.
+pub(super) async fn export(State(app): State<App>, Path(id): Path<String>) -> Response {
+    match held_seal_der(app.wallet.home(), &id) {
+        Ok(der) => (
+            [
+                (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{id}.esl\""),
+                ),
+            ],
+            der,
+        )
+            .into_response(),
+        Err(e) => render_seals(&app, "", context! {}, Some(&PageError::from(e))),
+    }
+}
+
+/// `GET /seals/impression`: 添加印模.
+pub(super) async fn impression_form(State(app): State<App>) -> Response {
+    render_impression(&app, &Fields::from(Vec::new()), context! {}, None).await
+}
+
+async fn render_impression(
+    app: &App,
+    f: &Fields,
+    shown: Value,
+    error: Option<&PageError>,
+) -> Response {
+    let (licenses, chosen) = licenses(app, f.get("license"));
+    let catalogue = app.wallet.client().catalogue().await.unwrap_or_default();
+    let mut types = Vec::new();
+    let mut shapes = Vec::new();
+    let mut sizes: Vec<(String, Vec<String>)> = Vec::new();
+    for t in &catalogue {
+        types.push(context! { code => t.code.as_str(), name => t.name.as_str() });
+        for s in &t.shapes {
+            if !shapes.iter().any(|(c, _): &(String, String)| c == &s.code) {
+                shapes.push((s.code.clone(), s.name.clone()));
+            }
+            for (w, h) in &s.sizes_mm {
+                let v = format!("{w}x{h}");
+                // Each size once, with the shapes it is made in.
+                match sizes.iter_mut().find(|(size, _)| size == &v) {
+                    Some((_, names)) => {
+                        if !names.contains(&s.name) {
+                            names.push(s.name.clone());
+                        }
+                    }
+                    None => sizes.push((v, vec![s.name.clone()])),
+                }
+            }
+        }
+    }
+    let shapes: Vec<Value> = shapes
+        .iter()
+        .map(|(c, n)| context! { code => c, name => n })
+        .collect();
+    let colours: Vec<Value> = InkColour::ALL
+        .iter()
+        .map(|c| context! { code => c.as_str(), name => c.name_zh() })
+        .collect();
+    let input = context! {
+        seal_type => f.get("seal_type"),
+        shape => f.get("shape"),
+        size => f.get("size"),
+        crop_x => f.get("crop_x"),
+        crop_y => f.get("crop_y"),
+        crop_w => f.get("crop_w"),
+        crop_h => f.get("crop_h"),
+        rotate => f.opt("rotate").unwrap_or("0"),
+        brightness => f.opt("brightness").unwrap_or("0"),
+        contrast => f.opt("contrast").unwrap_or("0"),
+        colour => f.opt("colour").unwrap_or("red"),
+        threshold => f.opt("threshold").unwrap_or("64"),
+        accept => !f.get("accept").is_empty(),
+    };
+    let kept_photo = app.pending().impression_photo.is_some();
+    let ctx = context! {
+        licenses => licenses,
+        chosen => chosen,
+        kept_photo => kept_photo,
+        types => types,
+        shapes => shapes,
+        sizes => sizes
+            .iter()
+            .map(|(v, names)| context! { value => v, label => format!("{v}（{}）", names.join("、")) })
+            .collect::<Vec<_>>(),
+        colours => colours,
+        input => input,
+        ..shown
+    };
+    app.page("impression.html", ctx, error)
+}
+
+fn number<T: std::str::FromStr>(f: &Fields, name: &str, label: &str, default: T) -> Result<T> {
+    match f.opt(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| WalletError::Input(format!("{label}应为整数: {v}"))),
+    }
+}
+
+fn adjustments(f: &Fields) -> Result<Adjustments> {
+    let crop = match (f.opt("crop_w"), f.opt("crop_h")) {
+        (None, None) => None,
+        _ => Some(Rect {
+            x: number(f, "crop_x", "裁剪 X", 0)?,
+            y: number(f, "crop_y", "裁剪 Y", 0)?,
+            width: number(f, "crop_w", "裁剪宽度", 0)?,
+            height: number(f, "crop_h", "裁剪高度", 0)?,
+        }),
+    };
+    let degrees: i32 = number(f, "rotate", "旋转角度", 0)?;
+    let rotation = Rotation::from_degrees(degrees)
+        .ok_or_else(|| WalletError::Input(format!("旋转角度应为 90 的倍数: {degrees}")))?;
+    let colour = InkColour::parse(f.opt("colour").unwrap_or("red"))
+        .ok_or_else(|| WalletError::Input(format!("未知的颜色: {}", f.get("colour"))))?;
+    Ok(Adjustments {
+        crop,
+        rotation,
+        brightness: number(f, "brightness", "亮度", 0)?,
+        contrast: number(f, "contrast", "对比度", 0)?,
+        colour,
+        threshold: number(f, "threshold", "透明阈值", Adjustments::DEFAULT_THRESHOLD)?,
+    })
+}
+
+fn design(f: &Fields) -> Result<SealDesign> {
+    let size = f.required("size", "印章尺寸")?;
+    let (w, h) = size
+        .split_once(['x', '×', '*'])
+        .ok_or_else(|| WalletError::Input(format!("印章尺寸格式应为 宽x高: {size}")))?;
+    let mm = |v: &str| {
+        v.trim()
+            .parse::<u16>()
+            .map_err(|_| WalletError::Input(format!("印章尺寸格式应为 宽x高: {size}")))
+    };
+    Ok(SealDesign {
+        seal_type: f.required("seal_type", "印章类型")?.to_owned(),
+        shape: f.required("shape", "印章形状")?.to_owned(),
+        width_mm: mm(w)?,
+        height_mm: mm(h)?,
+    })
+}
+
+fn data_url(png: &[u8]) -> String {
+    format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(png)
+    )
+}
+
+/// The preview: the processed picture on white and on dark paper, and the quality findings.
+fn preview(photo: &[u8], f: &Fields) -> Result<Value> {
+    let d = design(f)?;
+    let a = adjustments(f)?;
+    let zh = |e: yizhao_impression::ImpressionError| WalletError::Refused {
+        code: e.code().to_owned(),
+        message: e.message_zh(),
+    };
+    let shape = Shape::parse(&d.shape)
+        .ok_or_else(|| WalletError::Input(format!("未知的印章形状：{}", d.shape)))?;
+    let declared = DeclaredShape::new(shape, d.width_mm, d.height_mm).map_err(zh)?;
+    let processed = yizhao_impression::process(photo, &a).map_err(zh)?;
+    let report = yizhao_impression::check(&processed.png, &declared).map_err(zh)?;
+    let white = yizhao_impression::preview(&processed.png, Backdrop::White).map_err(zh)?;
+    let dark = yizhao_impression::preview(&processed.png, Backdrop::Dark).map_err(zh)?;
+    let findings: Vec<String> = report.findings.iter().map(|f| f.message.clone()).collect();
+    Ok(context! {
+        preview => context! {
+            white => data_url(&white),
+            dark => data_url(&dark),
+            passed => report.passed(),
+            findings => findings,
+        },
+    })
+}
+
+/// `POST /seals/impression` (multipart): 预览 or 上传印模.
+pub(super) async fn impression(State(app): State<App>, multipart: Multipart) -> Response {
+    let (f, photo) = match read_form(multipart).await {
+        Ok(parts) => parts,
+        Err(e) => {
+            let f = Fields::from(Vec::new());
+            return render_impression(&app, &f, context! {}, Some(&PageError::from(e))).await;
+        }
+    };
+    if !app.csrf_ok(&f) {
+        return app.csrf_refused();
+    }
+    let done = async {
+        let photo = match photo {
+            Some(p) => p,
+            None => app
+                .pending()
+                .impression_photo
+                .clone()
+                .ok_or_else(|| WalletError::Input("请选择印模照片".into()))?,
+        };
+        if f.get("do") == "preview" {
+            let shown = preview(&photo, &f)?;
+            app.pending().impression_photo = Some(photo);
+            return Ok::<_, WalletError>(shown);
+        }
+        let license = f.required("license", "执照")?;
+        let password = f.password("password", app.wallet.home())?;
+        let accepted = !f.get("accept").is_empty();
+        let item = app
+            .wallet
+            .upload_impression(
+                license,
+                &password,
+                &photo,
+                &adjustments(&f)?,
+                &design(&f)?,
+                accepted,
+            )
+            .await?;
+        app.pending().impression_photo = None;
+        Ok(context! {
+            result => format!("印模已上传，等待审核：{}（{}）", item.seal_type_name, item.state_name),
+        })
+    }
+    .await;
+    match done {
+        Ok(shown) => render_impression(&app, &f, shown, None).await,
+        Err(e) => render_impression(&app, &f, context! {}, Some(&PageError::from(e))).await,
+    }
+}
+
+/// The text fields and the photo's bytes (at most [`PHOTO_MAX_BYTES`]).
+async fn read_form(mut multipart: Multipart) -> Result<(Fields, Option<Vec<u8>>)> {
+    let too_large = || {
+        WalletError::Input(format!(
+            "图片太大，最大 {} MiB",
+            PHOTO_MAX_BYTES / (1024 * 1024)
+        ))
+    };
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            WalletError::Input("上传的表单无法读取，请重新选择图片".into())
+        }
+    };
+    let mut pairs = Vec::new();
+    let mut photo = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
+        let Some(name) = field.name().map(str::to_owned) else {
+            continue;
+        };
+        if name == "photo" {
+            let picked = field.file_name().is_some_and(|n| !n.is_empty());
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                if bytes.len() + chunk.len() > PHOTO_MAX_BYTES {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            if picked || !bytes.is_empty() {
+                photo = Some(bytes);
+            }
+        } else {
+            let text = field.text().await.map_err(bad)?;
+            pairs.push((name, text));
+        }
+    }
+    Ok((Fields::from(pairs), photo))
+}
