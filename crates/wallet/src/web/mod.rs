@@ -209,6 +209,9 @@ pub fn router(wallet: Wallet) -> Result<Router> {
 /// Listen on `listen`, print `phone: http://ADDR/` as the first stdout line, and serve the web
 /// UI until Ctrl-C or SIGTERM.
 pub async fn serve(wallet: Wallet, listen: SocketAddr) -> Result<()> {
+    // Listen for SIGTERM before anyone can learn the address: a stop sent right after the first
+    // page must not find the default handler (which ends the process with a failure status).
+    let stop = stop_signal();
     let app = router(wallet)?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -221,25 +224,27 @@ pub async fn serve(wallet: Wallet, listen: SocketAddr) -> Result<()> {
         eprintln!("警告: 手机页面监听在 {addr}，同一网络中的其他设备也能访问");
     }
     axum::serve(listener, app)
-        .with_graceful_shutdown(stop_signal())
+        .with_graceful_shutdown(stop)
         .await
         .map_err(|e| WalletError::Network(e.to_string()))
 }
 
-/// Ctrl-C, or SIGTERM on Unix.
-async fn stop_signal() {
+/// Ctrl-C, or SIGTERM on Unix; the SIGTERM handler is installed when this is called, not when
+/// the future is first polled.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        #[cfg(unix)]
+        if let Some(mut term) = term {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
             }
             return;
         }
+        let _ = tokio::signal::ctrl_c().await;
     }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn css(body: &'static str) -> Response {
