@@ -8,6 +8,14 @@ use serde::{Deserialize, Serialize};
 /// Where the seal authority's API lives.
 pub const PREFIX: &str = "/seal/api/v1";
 
+/// The seal authority's root CA (`GET /ca`): every seal's maker certificate chains to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealCa {
+    /// The root (DER).
+    #[serde(with = "crate::b64")]
+    pub root: Vec<u8>,
+}
+
 /// One seal type of the catalogue (`GET /catalogue`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SealTypeItem {

@@ -136,6 +136,12 @@ impl Client {
         self.send(self.http.get(url)).await
     }
 
+    /// `GET /seal/api/v1/ca`: the seal authority's root CA.
+    pub async fn seal_ca(&self) -> Result<yizhao_proto::seal::SealCa> {
+        let url = format!("{}{}/ca", self.server, yizhao_proto::seal::PREFIX);
+        self.send(self.http.get(url)).await
+    }
+
     /// `POST /status`: whether a license may be used now.
     pub async fn status(&self, req: &StatusRequest) -> Result<StatusResponse> {
         self.post("/status", req).await

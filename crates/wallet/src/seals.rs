@@ -189,11 +189,21 @@ pub fn prepare_impression(
 /// The seal authority's answer is checked before it is kept: a GB/T 38540 `SESeal` of the
 /// seal asked for, signed by its maker, that lists this license's certificate (§1.4 steps 1–3;
 /// the maker's chain is checked where the seal is used).
-fn check_collected(c: &CollectedSeal, license: &StoredLicense) -> Result<()> {
+/// A collected seal is kept only if it is a well-formed seal whose maker signature verifies, made
+/// by a maker certificate under the seal authority's `root` and valid `at` (Unix seconds), the
+/// seal asked for, and holding this license's certificate.
+fn check_collected(
+    c: &CollectedSeal,
+    license: &StoredLicense,
+    root: &yizhao_gm::x509::Certificate,
+    at: u64,
+) -> Result<()> {
     let bad = |what: &str| WalletError::Format(format!("领取到的印章无效: {what}"));
     let seal = yizhao_ses::Seal::from_der(&c.der).map_err(|e| bad(&e.to_string()))?;
     seal.check_structure().map_err(|e| bad(&e.to_string()))?;
-    seal.verify_signature().map_err(|e| bad(&e.to_string()))?;
+    seal.verify(at).map_err(|e| bad(&e.to_string()))?;
+    seal.verify_maker_chain(&[], std::slice::from_ref(root), at)
+        .map_err(|e| bad(&e.to_string()))?;
     if seal.info().es_id != c.seal.id {
         return Err(bad("不是所领取的印章"));
     }
@@ -400,7 +410,11 @@ impl Wallet {
         let collected: CollectedSeal = self
             .seal_request(action::SEALS_COLLECT, &payload, &lic, password)
             .await?;
-        check_collected(&collected, &lic)?;
+        let root = self.client().seal_ca().await?.root;
+        let root = yizhao_gm::x509::Certificate::from_der(&root)
+            .map_err(|e| WalletError::Format(format!("印章系统根证书无效: {e}")))?;
+        let at = u64::try_from(crate::time::now_unix()).unwrap_or(0);
+        check_collected(&collected, &lic, &root, at)?;
         store_seal(self.home(), &lic.license_id, &collected)
     }
 
@@ -684,8 +698,88 @@ mod tests {
             face: serde_json::from_value(face).unwrap(),
             downloaded_at: 1_795_000_000,
         };
-        let e = check_collected(&collected("c011ec7"), &license).unwrap_err();
+        let (root, _) = ca("root", None);
+        let e = check_collected(&collected("c011ec7"), &license, &root, 1_795_000_100).unwrap_err();
         assert_eq!(code(&e), "wallet.format");
         assert!(e.to_string().contains("领取到的印章无效"), "{e}");
+
+        // A real seal holding the license: kept only under its own root and within its dates.
+        let (maker, maker_key) = ca("maker", Some((&root, &ca_key_of_root())));
+        let mut license = license;
+        let (holder, _) = ca("holder", Some((&root, &ca_key_of_root())));
+        license.certificate = holder.to_der().to_vec();
+        let info = yizhao_ses::seal::SealInfo {
+            header: yizhao_ses::seal::Header::v4("test"),
+            es_id: "5ea1".into(),
+            property: yizhao_ses::seal::PropertyInfo {
+                seal_type: 6,
+                name: "宜昌市示范建设工程有限公司投标专用章".into(),
+                cert_list: yizhao_ses::seal::CertList::Certs(vec![license.certificate.clone()]),
+                create_date: 1_795_000_000,
+                valid_start: 1_795_000_000,
+                valid_end: 1_795_100_000,
+            },
+            picture: yizhao_ses::seal::Picture::png(
+                yizhao_impression::sample::seal_photo(64),
+                40,
+                40,
+            ),
+            ext_datas: None,
+        };
+        let seal = yizhao_ses::Seal::build(&info, &maker_key, &maker).unwrap();
+        let mut c = collected("c011ec7");
+        c.der = seal.to_der().to_vec();
+        check_collected(&c, &license, &root, 1_795_000_100).unwrap();
+        let (other_root, _) = ca("other", None);
+        let e = check_collected(&c, &license, &other_root, 1_795_000_100).unwrap_err();
+        assert_eq!(code(&e), "wallet.format", "another root");
+        let e = check_collected(&c, &license, &root, 1_795_200_000).unwrap_err();
+        assert_eq!(code(&e), "wallet.format", "after the seal's end");
+    }
+
+    /// The one root key of these tests (deterministic).
+    fn ca_key_of_root() -> yizhao_gm::PrivateKey {
+        yizhao_gm::PrivateKey::generate(yizhao_gm::SuiteId::Gm, &mut SeededRng::new(42))
+    }
+
+    /// A certificate named `cn`: a CA under `issuer`, or the self-signed root (key seed 42; any
+    /// other name gets a key of its own).
+    fn ca(
+        cn: &str,
+        issuer: Option<(&yizhao_gm::x509::Certificate, &yizhao_gm::PrivateKey)>,
+    ) -> (yizhao_gm::x509::Certificate, yizhao_gm::PrivateKey) {
+        use yizhao_gm::x509::{CertKind, CertificateParams, DistinguishedName, Issuer};
+        let key = if cn == "root" {
+            ca_key_of_root()
+        } else {
+            yizhao_gm::PrivateKey::generate(
+                yizhao_gm::SuiteId::Gm,
+                &mut SeededRng::new(cn.len() as u64 + 7),
+            )
+        };
+        let params = CertificateParams {
+            subject: DistinguishedName {
+                country: Some("CN".into()),
+                organization: Some("test".into()),
+                organizational_unit: None,
+                common_name: cn.into(),
+                serial_number: None,
+            },
+            serial: vec![cn.len() as u8 + 1],
+            not_before: 1_794_000_000,
+            not_after: 1_800_000_000,
+            kind: if issuer.is_none() {
+                CertKind::Ca { path_len: Some(0) }
+            } else {
+                CertKind::Signing
+            },
+            extensions: vec![],
+        };
+        let by = match issuer {
+            Some((cert, key)) => Issuer::Ca { cert, key },
+            None => Issuer::SelfSigned(&key),
+        };
+        let cert = yizhao_gm::x509::Certificate::issue(&params, &key.public_key(), by).unwrap();
+        (cert, key)
     }
 }

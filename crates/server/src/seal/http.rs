@@ -1,5 +1,5 @@
 //! The seal authority's routes, under [`yizhao_proto::seal::PREFIX`]: `GET /catalogue` (seal
-//! types, shapes, sizes) and `POST /signed` (license-signed actions, see [`super::Seals::signed`]).
+//! types, shapes, sizes), `GET /ca` (its root CA) and `POST /signed` (license-signed actions, see [`super::Seals::signed`]).
 
 use std::sync::Arc;
 
@@ -17,12 +17,19 @@ use crate::error::ApiError;
 pub fn routes(seals: Arc<Seals>) -> Router {
     Router::new()
         .route("/catalogue", get(catalogue))
+        .route("/ca", get(ca))
         .route("/signed", post(signed))
         .with_state(seals)
 }
 
 async fn catalogue(State(s): State<Arc<Seals>>) -> Json<Vec<api::SealTypeItem>> {
     Json(s.catalogue())
+}
+
+async fn ca(State(s): State<Arc<Seals>>) -> Json<api::SealCa> {
+    Json(api::SealCa {
+        root: s.root_certificate().to_der().to_vec(),
+    })
 }
 
 async fn signed(
