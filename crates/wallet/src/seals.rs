@@ -327,6 +327,22 @@ impl Wallet {
         self.seal_request(action, &payload, &lic, password).await
     }
 
+    /// A request about one appointment or grant (`id`) of the license's entity.
+    async fn grant_ref_request(
+        &self,
+        action: &str,
+        license: &str,
+        password: &Password,
+        id: &str,
+    ) -> Result<serde_json::Value> {
+        let lic = self.home().license(license)?;
+        let payload = SealGrantRef {
+            uscc: lic.uscc.clone(),
+            id: id.to_owned(),
+        };
+        self.seal_request(action, &payload, &lic, password).await
+    }
+
     /// Upload an impression (R13): the photo is processed here (crop, rotate, brightness,
     /// contrast, colour, transparency) and checked; a picture that fails the checks is refused
     /// with their Chinese messages before anything is sent. The upload is signed with the
@@ -496,12 +512,7 @@ impl Wallet {
         password: &Password,
         id: &str,
     ) -> Result<serde_json::Value> {
-        let lic = self.home().license(license)?;
-        let payload = SealGrantRef {
-            uscc: lic.uscc.clone(),
-            id: id.to_owned(),
-        };
-        self.seal_request(action::SEAL_ADMINS_REMOVE, &payload, &lic, password)
+        self.grant_ref_request(action::SEAL_ADMINS_REMOVE, license, password, id)
             .await
     }
 
@@ -550,12 +561,7 @@ impl Wallet {
         password: &Password,
         id: &str,
     ) -> Result<serde_json::Value> {
-        let lic = self.home().license(license)?;
-        let payload = SealGrantRef {
-            uscc: lic.uscc.clone(),
-            id: id.to_owned(),
-        };
-        self.seal_request(action::SEAL_GRANTS_REVOKE, &payload, &lic, password)
+        self.grant_ref_request(action::SEAL_GRANTS_REVOKE, license, password, id)
             .await
     }
 
