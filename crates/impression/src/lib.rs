@@ -15,6 +15,7 @@
 
 mod decode;
 mod error;
+pub mod form;
 pub mod limits;
 mod pipeline;
 mod quality;

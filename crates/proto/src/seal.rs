@@ -270,3 +270,27 @@ pub struct CollectionRef {
     /// The collection.
     pub collection_id: String,
 }
+
+/// The action of an impression upload at the seal authority's `/signed`.
+pub const IMPRESSIONS_UPLOAD: &str = "impressions.upload";
+
+/// What a QR request of kind `impression` carries (its `payload`): the PC page's upload, for
+/// the phone to show and sign. The phone signs it as the seal authority's
+/// [`IMPRESSIONS_UPLOAD`] action over `challenge` (a license-authority challenge fetched with
+/// the request), and nothing else: the action is fixed by the kind, not named here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImpressionQrPayload {
+    /// The challenge the upload is signed over.
+    pub challenge: String,
+    /// JSON text of the [`UploadImpression`], exactly as it will be signed.
+    pub upload: String,
+}
+
+/// The phone's payload in its answer to a QR request of kind `impression`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImpressionQrAnswer {
+    /// The license key's signature over
+    /// `proof_message(IMPRESSIONS_UPLOAD, challenge, upload)`.
+    #[serde(with = "crate::b64")]
+    pub upload_signature: Vec<u8>,
+}

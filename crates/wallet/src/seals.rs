@@ -8,15 +8,16 @@
 //! ```text
 //! seals/<collection_id>.esl   the SESeal as collected (GB/T 38540 DER)
 //! seals/<collection_id>.json  what it is: license, seal, grant, when
+//! seals/seal-root.der          the seal authority's root, pinned at the first collection
 //! ```
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use yizhao_domain::seal::{SealSize, SealType, Shape, check_design};
 use yizhao_gm::keystore::Password;
-use yizhao_impression::{Adjustments, DeclaredShape, ImpressionError};
+use yizhao_impression::Adjustments;
+use yizhao_impression::form::{self, Design, Refusal};
 use yizhao_proto::authority::EntityRef;
 use yizhao_proto::seal::{
     self as api, AddSealAdmin, AddSealGrant, CollectSeal, Collectable, CollectedSeal,
@@ -32,7 +33,7 @@ use crate::time::now_unix;
 /// Actions of the seal authority's `POST /seal/api/v1/signed`.
 pub mod action {
     /// Upload an impression (`UploadImpression` → `ImpressionItem`).
-    pub const IMPRESSIONS_UPLOAD: &str = "impressions.upload";
+    pub const IMPRESSIONS_UPLOAD: &str = yizhao_proto::seal::IMPRESSIONS_UPLOAD;
     /// The upload records (`EntityRef` → `ImpressionRecords`).
     pub const IMPRESSIONS_LIST: &str = "impressions.list";
     /// The seal-making records (`EntityRef` → `Vec<SealItem>`).
@@ -141,8 +142,36 @@ fn refused(code: &str, message: impl Into<String>) -> WalletError {
     }
 }
 
-fn impression_error(e: &ImpressionError) -> WalletError {
-    refused(e.code(), e.message_zh())
+impl From<Refusal> for WalletError {
+    fn from(r: Refusal) -> Self {
+        WalletError::Refused {
+            code: r.code,
+            message: r.message,
+        }
+    }
+}
+
+impl From<Design> for SealDesign {
+    fn from(d: Design) -> Self {
+        SealDesign {
+            seal_type: d.seal_type.as_str().to_owned(),
+            shape: d.shape.as_str().to_owned(),
+            width_mm: d.width_mm,
+            height_mm: d.height_mm,
+        }
+    }
+}
+
+impl SealDesign {
+    /// The design checked against the catalogue.
+    pub fn checked(&self) -> Result<Design> {
+        Ok(Design::new(
+            &self.seal_type,
+            &self.shape,
+            self.width_mm,
+            self.height_mm,
+        )?)
+    }
 }
 
 /// Process a photo into an impression (PNG with alpha) and check its quality for `design`, as
@@ -152,38 +181,8 @@ pub fn prepare_impression(
     adjustments: &Adjustments,
     design: &SealDesign,
 ) -> Result<Vec<u8>> {
-    let seal_type = SealType::parse(&design.seal_type).ok_or_else(|| {
-        refused(
-            "seal.unknown_type",
-            format!("未知的印章类型：{}", design.seal_type),
-        )
-    })?;
-    let shape = Shape::parse(&design.shape).ok_or_else(|| {
-        refused(
-            "seal.unknown_shape",
-            format!("未知的印章形状：{}", design.shape),
-        )
-    })?;
-    check_design(
-        seal_type,
-        shape,
-        SealSize::mm(design.width_mm, design.height_mm),
-    )
-    .map_err(|e| refused(e.code(), e.to_string()))?;
-    let declared = DeclaredShape::new(shape, design.width_mm, design.height_mm)
-        .map_err(|e| impression_error(&e))?;
-    let processed =
-        yizhao_impression::process(image, adjustments).map_err(|e| impression_error(&e))?;
-    let report =
-        yizhao_impression::check(&processed.png, &declared).map_err(|e| impression_error(&e))?;
-    if !report.passed() {
-        let text: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
-        return Err(refused(
-            "impression.quality",
-            format!("印模图片质量不合格：{}", text.join("；")),
-        ));
-    }
-    Ok(processed.png)
+    let design = design.checked()?;
+    Ok(form::prepare(image, adjustments, &design)?.into_upload()?)
 }
 
 /// The seal authority's answer is checked before it is kept: a GB/T 38540 `SESeal` of the
@@ -219,6 +218,32 @@ fn checked_id(id: &str) -> Result<&str> {
         return Err(WalletError::Input(format!("印章领取编号无效: {id}")));
     }
     Ok(id)
+}
+
+/// The seal authority's root as first seen, kept beside the seals.
+const SEAL_ROOT_FILE: &str = "seal-root.der";
+
+/// The seal authority's root this phone trusts: the one it was given the first time it
+/// collected a seal (kept in `seals/seal-root.der`), so a server that later hands out another
+/// root can't slip in seals made under it. `offered` is what the server gives now; a different
+/// root is refused.
+pub fn pinned_seal_root(home: &Home, offered: &[u8]) -> Result<Vec<u8>> {
+    let path = seals_dir(home).join(SEAL_ROOT_FILE);
+    match fs::read(&path) {
+        Ok(pinned) if pinned == offered => Ok(pinned),
+        Ok(_) => Err(refused(
+            "wallet.seal_root_changed",
+            "电子印章系统的根证书与本手机首次领章时记录的不同，已拒绝领取。如系统确已更换根证书，请联系管理员核实后重新安装钱包。",
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            yizhao_gm::x509::Certificate::from_der(offered)
+                .map_err(|e| WalletError::Format(format!("印章系统根证书无效: {e}")))?;
+            fs::create_dir_all(seals_dir(home)).map_err(WalletError::io(seals_dir(home)))?;
+            atomic_write(&path, offered)?;
+            Ok(offered.to_vec())
+        }
+        Err(e) => Err(WalletError::io(path)(e)),
+    }
 }
 
 fn seals_dir(home: &Home) -> PathBuf {
@@ -426,7 +451,7 @@ impl Wallet {
         let collected: CollectedSeal = self
             .seal_request(action::SEALS_COLLECT, &payload, &lic, password)
             .await?;
-        let root = self.client().seal_ca().await?.root;
+        let root = pinned_seal_root(self.home(), &self.client().seal_ca().await?.root)?;
         let root = yizhao_gm::x509::Certificate::from_der(&root)
             .map_err(|e| WalletError::Format(format!("印章系统根证书无效: {e}")))?;
         let at = u64::try_from(crate::time::now_unix()).unwrap_or(0);
@@ -741,6 +766,35 @@ mod tests {
         assert_eq!(code(&e), "wallet.format", "another root");
         let e = check_collected(&c, &license, &root, 1_795_200_000).unwrap_err();
         assert_eq!(code(&e), "wallet.format", "after the seal's end");
+    }
+
+    #[test]
+    fn the_seal_root_is_pinned_at_first_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let home =
+            Home::open_with(dir.path(), KdfParams::INSECURE_FAST, &mut SeededRng::new(1)).unwrap();
+        let e = pinned_seal_root(&home, b"not a certificate").unwrap_err();
+        assert_eq!(code(&e), "wallet.format", "garbage is not pinned");
+        let (root, _) = ca("root", None);
+        let (other, _) = ca("other", None);
+        let (root, other) = (root.to_der().to_vec(), other.to_der().to_vec());
+        assert_eq!(pinned_seal_root(&home, &root).unwrap(), root);
+        assert_eq!(
+            pinned_seal_root(&home, &root).unwrap(),
+            root,
+            "the same root again"
+        );
+        let e = pinned_seal_root(&home, &other).unwrap_err();
+        assert_eq!(code(&e), "wallet.seal_root_changed");
+        assert_eq!(
+            std::fs::read(dir.path().join("seals").join(SEAL_ROOT_FILE)).unwrap(),
+            root,
+            "the pin is unchanged"
+        );
+        assert!(
+            held_seals(&home).unwrap().is_empty(),
+            "the pin is not a seal"
+        );
     }
 
     /// The one root key of these tests (deterministic).

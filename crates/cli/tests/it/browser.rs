@@ -755,8 +755,7 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
     phone.click("#impression-add").await;
     phone.wait_path("/seals/impression").await;
     select(&phone, "#seal-type", "bid").await;
-    select(&phone, "#shape", "round").await;
-    select(&phone, "#size", "40x40").await;
+    select(&phone, "#size", "round:40x40").await;
     phone.find("#photo").await.send_keys(photo).await.unwrap();
     phone.click("#impression-preview").await;
     phone.find("#preview-white").await;

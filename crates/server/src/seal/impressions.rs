@@ -2,9 +2,9 @@
 //! decoded with limits and its quality report recomputed), the upload records, the review
 //! queue, and the review that makes the seal — a GB/T 38540 `SESeal` signed by the maker.
 
-use yizhao_domain::seal::{self as rules, ImpressionState, Review, SealSize, SealType, Shape};
+use yizhao_domain::seal::{self as rules, ImpressionState, Review, SealType};
 use yizhao_domain::time::Timestamp;
-use yizhao_impression::DeclaredShape;
+use yizhao_impression::form::{self, Design, Refusal};
 use yizhao_proto::seal as api;
 use yizhao_ses::seal::{CertList, Header, Picture, PropertyInfo, SealInfo};
 use yizhao_store::{ImpressionRow, SealRow, Transaction};
@@ -20,14 +20,8 @@ pub(super) const VENDOR: &str = "yizhao";
 /// The most bytes an uploaded (processed) picture may have.
 pub const MAX_PICTURE_BYTES: usize = 2 * 1024 * 1024;
 
-fn shape(code: &str) -> Result<Shape, ApiError> {
-    Shape::parse(code).ok_or_else(|| {
-        ApiError::bad_request("seal.unknown_shape", format!("未知的印章形状：{code}"))
-    })
-}
-
-fn impression_error(e: &yizhao_impression::ImpressionError) -> ApiError {
-    ApiError::bad_request(e.code(), e.message_zh())
+fn refusal(r: Refusal) -> ApiError {
+    ApiError::bad_request(&r.code, r.message)
 }
 
 pub(super) fn item(r: &ImpressionRow) -> api::ImpressionItem {
@@ -76,9 +70,8 @@ impl Seals {
     ) -> Result<api::ImpressionItem, ApiError> {
         self.authority.own_entity(actor, &p.uscc)?;
         rules::check_upload(actor.role, p.accepted_terms)?;
-        let t = seal_type(&p.seal_type)?;
-        let s = shape(&p.shape)?;
-        rules::check_design(t, s, SealSize::mm(p.width_mm, p.height_mm))?;
+        let design =
+            Design::new(&p.seal_type, &p.shape, p.width_mm, p.height_mm).map_err(refusal)?;
         if p.picture.len() > MAX_PICTURE_BYTES {
             return Err(ApiError::bad_request(
                 "impression.file_too_large",
@@ -88,17 +81,7 @@ impl Seals {
                 ),
             ));
         }
-        let declared =
-            DeclaredShape::new(s, p.width_mm, p.height_mm).map_err(|e| impression_error(&e))?;
-        let report =
-            yizhao_impression::check(&p.picture, &declared).map_err(|e| impression_error(&e))?;
-        if !report.passed() {
-            let text: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
-            return Err(ApiError::bad_request(
-                "impression.quality",
-                format!("印模图片质量不合格：{}", text.join("；")),
-            ));
-        }
+        let report = form::accept(&p.picture, &design).map_err(refusal)?;
         let findings: Vec<api::QualityFinding> = report
             .findings
             .iter()
@@ -110,8 +93,8 @@ impl Seals {
         let row = ImpressionRow {
             id: random_hex(self.rng.as_ref(), 16),
             uscc: p.uscc.clone(),
-            seal_type: t.as_str().into(),
-            shape: s.as_str().into(),
+            seal_type: design.seal_type.as_str().into(),
+            shape: design.shape.as_str().into(),
             width_mm: i64::from(p.width_mm),
             height_mm: i64::from(p.height_mm),
             picture: p.picture.clone(),

@@ -71,11 +71,13 @@ async fn render_page(
         chosen => chosen,
         types => types,
         matters => matters,
+        start_default => today(),
         end_default => date_of(now_unix() + 30 * 86_400),
         input => context! {
             seal_type => f.get("seal_type"),
             name => f.get("name"),
             id_number => f.get("id_number"),
+            start => f.get("start"),
             end => f.get("end"),
             reason => f.get("reason"),
             mode => f.get("mode"),
@@ -134,9 +136,25 @@ async fn list(app: &App, kind: Kind, license: &str, password: &Password) -> Resu
 fn grant_input(f: &Fields) -> Result<SealUseGrantInput> {
     let end_day = f.required("end", "结束日期")?;
     let end = date_at(end_day, "23:59:59", "结束日期")?;
-    if end_day < today().as_str() {
+    let today = today();
+    if end_day < today.as_str() {
         return Err(WalletError::Input("结束日期不能早于今天".into()));
     }
+    // Blank or today: the grant starts now; a later day: at its first second (Beijing).
+    let start = match f.opt("start") {
+        None => None,
+        Some(day) if day == today => None,
+        Some(day) => {
+            let at = date_at(day, "00:00:00", "开始日期")?;
+            if day < today.as_str() {
+                return Err(WalletError::Input("开始日期不能早于今天".into()));
+            }
+            if day > end_day {
+                return Err(WalletError::Input("开始日期不能晚于结束日期".into()));
+            }
+            Some(at)
+        }
+    };
     let matters = match f.get("mode") {
         "precise" => {
             let codes = f.all("matter");
@@ -156,7 +174,7 @@ fn grant_input(f: &Fields) -> Result<SealUseGrantInput> {
         seal_type: f.required("seal_type", "印章类型")?.to_owned(),
         name: f.required("name", "被授权人姓名")?.to_owned(),
         id_number: f.required("id_number", "被授权人身份证号")?.to_owned(),
-        start: None,
+        start,
         end,
         reason: f.required("reason", "用章事由")?.to_owned(),
         matters,

@@ -7,14 +7,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse as _, Response};
 use base64::Engine as _;
 use minijinja::{Value, context};
-use yizhao_domain::seal::Shape;
-use yizhao_impression::{Adjustments, Backdrop, DeclaredShape, InkColour, Rect, Rotation};
+use yizhao_impression::form::{self, Design};
+use yizhao_impression::{Adjustments, InkColour};
 
 use super::forms::CheckedForm;
 use super::{App, Fields, PageError};
 use crate::error::{Result, WalletError};
 use crate::render;
-use crate::seals::{SealDesign, held_seal_der};
+use crate::seals::held_seal_der;
 use crate::time::format_beijing;
 
 /// The largest photo accepted by 添加印模.
@@ -230,40 +230,17 @@ async fn render_impression(
 ) -> Response {
     let (licenses, chosen) = licenses(app, f.get("license"));
     let catalogue = app.wallet.client().catalogue().await.unwrap_or_default();
-    let mut types = Vec::new();
-    let mut shapes = Vec::new();
-    let mut sizes: Vec<(String, Vec<String>)> = Vec::new();
-    for t in &catalogue {
-        types.push(context! { code => t.code.as_str(), name => t.name.as_str() });
-        for s in &t.shapes {
-            if !shapes.iter().any(|(c, _): &(String, String)| c == &s.code) {
-                shapes.push((s.code.clone(), s.name.clone()));
-            }
-            for (w, h) in &s.sizes_mm {
-                let v = format!("{w}x{h}");
-                // Each size once, with the shapes it is made in.
-                match sizes.iter_mut().find(|(size, _)| size == &v) {
-                    Some((_, names)) => {
-                        if !names.contains(&s.name) {
-                            names.push(s.name.clone());
-                        }
-                    }
-                    None => sizes.push((v, vec![s.name.clone()])),
-                }
-            }
-        }
-    }
-    let shapes: Vec<Value> = shapes
+    let types: Vec<Value> = catalogue
         .iter()
-        .map(|(c, n)| context! { code => c, name => n })
+        .map(|t| context! { code => t.code.as_str(), name => t.name.as_str() })
         .collect();
+    let sizes = size_groups();
     let colours: Vec<Value> = InkColour::ALL
         .iter()
         .map(|c| context! { code => c.as_str(), name => c.name_zh() })
         .collect();
     let input = context! {
         seal_type => f.get("seal_type"),
-        shape => f.get("shape"),
         size => f.get("size"),
         crop_x => f.get("crop_x"),
         crop_y => f.get("crop_y"),
@@ -282,11 +259,7 @@ async fn render_impression(
         chosen => chosen,
         kept_photo => kept_photo,
         types => types,
-        shapes => shapes,
-        sizes => sizes
-            .iter()
-            .map(|(v, names)| context! { value => v, label => format!("{v}（{}）", names.join("、")) })
-            .collect::<Vec<_>>(),
+        sizes => sizes,
         colours => colours,
         input => input,
         ..shown
@@ -294,59 +267,30 @@ async fn render_impression(
     app.page("impression.html", ctx, error)
 }
 
-fn number<T: std::str::FromStr>(f: &Fields, name: &str, label: &str, default: T) -> Result<T> {
-    match f.opt(name) {
-        None => Ok(default),
-        Some(v) => v
-            .parse()
-            .map_err(|_| WalletError::Input(format!("{label}应为整数: {v}"))),
-    }
+/// The catalogue's sizes grouped by shape, for the editor's one shape-and-size select.
+pub(super) fn size_groups() -> Vec<Value> {
+    form::size_groups()
+        .into_iter()
+        .map(|g| {
+            let options: Vec<Value> = g
+                .options
+                .into_iter()
+                .map(|(value, label)| context! { value, label })
+                .collect();
+            context! { name => g.name, options }
+        })
+        .collect()
 }
 
 fn adjustments(f: &Fields) -> Result<Adjustments> {
-    let crop = match (f.opt("crop_w"), f.opt("crop_h")) {
-        (None, None) => None,
-        _ => Some(Rect {
-            x: number(f, "crop_x", "裁剪 X", 0)?,
-            y: number(f, "crop_y", "裁剪 Y", 0)?,
-            width: number(f, "crop_w", "裁剪宽度", 0)?,
-            height: number(f, "crop_h", "裁剪高度", 0)?,
-        }),
-    };
-    let degrees: i32 = number(f, "rotate", "旋转角度", 0)?;
-    let rotation = Rotation::from_degrees(degrees)
-        .ok_or_else(|| WalletError::Input(format!("旋转角度应为 90 的倍数: {degrees}")))?;
-    let colour = InkColour::parse(f.opt("colour").unwrap_or("red"))
-        .ok_or_else(|| WalletError::Input(format!("未知的颜色: {}", f.get("colour"))))?;
-    Ok(Adjustments {
-        crop,
-        rotation,
-        brightness: number(f, "brightness", "亮度", 0)?,
-        contrast: number(f, "contrast", "对比度", 0)?,
-        colour,
-        threshold: number(f, "threshold", "透明阈值", Adjustments::DEFAULT_THRESHOLD)?,
-    })
+    Ok(form::adjustments_from(|n| f.opt(n))?)
 }
 
-fn design(f: &Fields) -> Result<SealDesign> {
-    let size = f.required("size", "印章尺寸")?;
-    let (w, h) = size
-        .split_once(['x', '×', '*'])
-        .ok_or_else(|| WalletError::Input(format!("印章尺寸格式应为 宽x高: {size}")))?;
-    let mm = |v: &str| {
-        v.trim()
-            .parse::<u16>()
-            .map_err(|_| WalletError::Input(format!("印章尺寸格式应为 宽x高: {size}")))
-    };
-    Ok(SealDesign {
-        seal_type: f.required("seal_type", "印章类型")?.to_owned(),
-        shape: f.required("shape", "印章形状")?.to_owned(),
-        width_mm: mm(w)?,
-        height_mm: mm(h)?,
-    })
+fn design(f: &Fields) -> Result<Design> {
+    Ok(form::design_from(|n| f.opt(n))?)
 }
 
-fn data_url(png: &[u8]) -> String {
+pub(super) fn data_url(png: &[u8]) -> String {
     format!(
         "data:image/png;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(png)
@@ -355,25 +299,18 @@ fn data_url(png: &[u8]) -> String {
 
 /// The preview: the processed picture on white and on dark paper, and the quality findings.
 fn preview(photo: &[u8], f: &Fields) -> Result<Value> {
-    let d = design(f)?;
-    let a = adjustments(f)?;
-    let zh = |e: yizhao_impression::ImpressionError| WalletError::Refused {
-        code: e.code().to_owned(),
-        message: e.message_zh(),
-    };
-    let shape = Shape::parse(&d.shape)
-        .ok_or_else(|| WalletError::Input(format!("未知的印章形状：{}", d.shape)))?;
-    let declared = DeclaredShape::new(shape, d.width_mm, d.height_mm).map_err(zh)?;
-    let processed = yizhao_impression::process(photo, &a).map_err(zh)?;
-    let report = yizhao_impression::check(&processed.png, &declared).map_err(zh)?;
-    let white = yizhao_impression::preview(&processed.png, Backdrop::White).map_err(zh)?;
-    let dark = yizhao_impression::preview(&processed.png, Backdrop::Dark).map_err(zh)?;
-    let findings: Vec<String> = report.findings.iter().map(|f| f.message.clone()).collect();
+    let p = form::prepare(photo, &adjustments(f)?, &design(f)?)?;
+    let findings: Vec<String> = p
+        .report
+        .findings
+        .iter()
+        .map(|f| f.message.clone())
+        .collect();
     Ok(context! {
         preview => context! {
-            white => data_url(&white),
-            dark => data_url(&dark),
-            passed => report.passed(),
+            white => data_url(&p.white),
+            dark => data_url(&p.dark),
+            passed => p.report.passed(),
             findings => findings,
         },
     })
@@ -415,7 +352,7 @@ pub(super) async fn impression(State(app): State<App>, multipart: Multipart) -> 
                 &password,
                 &photo,
                 &adjustments(&f)?,
-                &design(&f)?,
+                &design(&f)?.into(),
                 accepted,
             )
             .await?;

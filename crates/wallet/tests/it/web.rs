@@ -946,7 +946,6 @@ async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
         "accept",
         "photo",
         "seal-type",
-        "shape",
         "size",
         "crop-x",
         "crop-y",
@@ -964,6 +963,10 @@ async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
     }
     assert!(form.has("本企业已阅读并同意"));
     assert!(form.has(">紫</option>"));
+    // Sizes by shape, and sliders.
+    assert!(form.has("<optgroup label=\"圆形\">"), "{}", form.html);
+    assert!(form.has("value=\"round:40x40\""));
+    assert!(form.has("id=\"brightness\" name=\"brightness\" type=\"range\""));
     let csrf = form.csrf();
     let license = first_license(&form);
     let photo = yizhao_impression::sample::seal_photo(480);
@@ -971,8 +974,7 @@ async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
         ("csrf", csrf.as_str()),
         ("license", license.as_str()),
         ("seal_type", "bid"),
-        ("shape", "round"),
-        ("size", "40x40"),
+        ("size", "round:40x40"),
         ("colour", "red"),
     ];
 
@@ -1118,6 +1120,7 @@ async fn seal_admin_and_grant_pages_refuse_bad_input_before_sending() {
         "grant-name",
         "grant-id-number",
         "seal-type",
+        "grant-start",
         "grant-end",
         "grant-reason",
         "grant-uses",
@@ -1141,6 +1144,18 @@ async fn seal_admin_and_grant_pages_refuse_bad_input_before_sending() {
         (
             vec![("uses", "2"), ("end", "2001-01-01")],
             "结束日期不能早于今天",
+        ),
+        (
+            vec![("uses", "2"), ("start", "2001-01-01")],
+            "开始日期不能早于今天",
+        ),
+        (
+            vec![("uses", "2"), ("start", "2099-02-01")],
+            "开始日期不能晚于结束日期",
+        ),
+        (
+            vec![("uses", "2"), ("start", "2099-1-1")],
+            "开始日期格式应为",
         ),
     ];
     for (extra, want) in cases {
