@@ -144,7 +144,7 @@ pub async fn start(
     })?;
     Ok(Services {
         authority,
-        platform: Arc::new(platform),
+        platform: Arc::new(platform.with_seals(seals.clone())),
         seals,
     })
 }

@@ -69,6 +69,14 @@ impl QrKind {
         }
     }
 
+    /// Whether completing a request of this kind gives the PC browser session something (a
+    /// login gives it a member session), so the PC user must confirm the short code both
+    /// screens show. The other kinds ask the phone to sign for its own license, and the phone
+    /// shows what it signs; they complete with the answer.
+    pub fn binds_pc_session(self) -> bool {
+        self == QrKind::Login
+    }
+
     /// Parse the stored name.
     pub fn parse(s: &str) -> Option<QrKind> {
         QrKind::ALL.into_iter().find(|k| k.as_str() == s)
@@ -519,6 +527,7 @@ mod tests {
     #[test]
     fn kinds_round_trip() {
         for k in QrKind::ALL {
+            assert_eq!(k.binds_pc_session(), k == QrKind::Login);
             assert_eq!(QrKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(QrKind::Login.as_str(), "login");

@@ -1,9 +1,19 @@
-// The PC pages' script: the QR login page (市场主体 tab, countdown, live status over
-// server-sent events with polling as the fallback, short-code confirmation).
+// The PC pages' script: the QR of the login page (市场主体 tab, countdown, live status over
+// server-sent events with polling as the fallback, short-code confirmation) and of the
+// impression page (印模上传: the phone signs the upload; the page moves on by itself).
 (function () {
   "use strict";
   var body = document.body;
-  if (!body || body.dataset.page !== "login") {
+  var page = body && body.dataset.page;
+  // 添加印模: each slider shows its value as it moves.
+  Array.prototype.forEach.call(document.querySelectorAll("input.slider"), function (slider) {
+    var shown = document.getElementById(slider.id + "-value");
+    if (shown) {
+      slider.addEventListener("input", function () { shown.textContent = slider.value; });
+    }
+  });
+  var impression = page === "impression" && body.dataset.qrId;
+  if (page !== "login" && !impression) {
     return;
   }
   var api = body.dataset.api || "/platform/api/v1";
@@ -21,7 +31,14 @@
   var shortCode = $("short-code");
   var shortInput = $("short-code-input");
 
-  var TEXT = {
+  var TEXT = impression ? {
+    pending: "请使用电子营业执照扫码，核对印模后签名上传",
+    answered: "已扫码，请在手机上确认",
+    expired: "二维码已过期，请点击刷新",
+    refused: "本次上传未通过，请点击刷新后重新扫码",
+    completed: "印模已上传，等待审核，正在返回印模管理…",
+    failed: "网络异常，请点击刷新"
+  } : {
     pending: "请使用电子营业执照扫码",
     answered: "已扫码，请在手机上确认",
     expired: "二维码已过期，请点击刷新",
@@ -114,6 +131,10 @@
   // The member cookie is set by GET …/qr/{id} once it sees the completion (or was set by the
   // confirm response already); then the home page sends people who must register onwards.
   function complete(id) {
+    if (impression) {
+      window.location.assign("/seals?uploaded=" + encodeURIComponent(id));
+      return;
+    }
     fetch(api + "/qr/" + encodeURIComponent(id), { credentials: "same-origin" })
       .then(function () { window.location.assign("/"); })
       .catch(function () { window.location.assign("/"); });
@@ -156,7 +177,21 @@
     };
   }
 
+  // Show and watch a request the server made (or the one it just answered with).
+  function show(st, link) {
+    current = { id: st.id, expiresAt: st.expires_at };
+    img.dataset.qrId = st.id;
+    img.src = api + "/qr/" + encodeURIComponent(st.id) + "/qr.png";
+    var linkBox = document.getElementById("qr-link");
+    if (linkBox) { linkBox.textContent = link || ""; }
+    say(TEXT.pending, "");
+    tick();
+    tickTimer = setInterval(tick, 1000);
+    watch(st.id);
+  }
+
   function create() {
+    var from = current && current.id;
     stopAll();
     finished = false;
     current = null;
@@ -172,7 +207,7 @@
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ kind: "login" })
+      body: JSON.stringify(impression ? { kind: "impression", from: from || impression } : { kind: "login" })
     })
       .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
       .then(function (res) {
@@ -180,16 +215,7 @@
           if (!showError(res.j && res.j.error)) { say(TEXT.failed, "error"); }
           return;
         }
-        var st = res.j.status;
-        current = { id: st.id, expiresAt: st.expires_at };
-        img.dataset.qrId = st.id;
-        img.src = api + "/qr/" + encodeURIComponent(st.id) + "/qr.png";
-        var link = document.getElementById("qr-link");
-        if (link) { link.textContent = res.j.link || ""; }
-        say(TEXT.pending, "");
-        tick();
-        tickTimer = setInterval(tick, 1000);
-        watch(st.id);
+        show(res.j.status, res.j.link);
       })
       .catch(function () { say(TEXT.failed, "error"); });
   }
@@ -232,6 +258,12 @@
   shortInput.addEventListener("keydown", function (e) {
     if (e.key === "Enter") { confirmCode(); }
   });
+  if (impression) {
+    // The page came with its request; the first QR needs no new one.
+    show({ id: impression, expires_at: Number(body.dataset.qrExpires || 0) },
+      body.dataset.qrLink);
+    return;
+  }
   $("tab-market").addEventListener("click", function () { selectTab(true); });
   $("tab-nonmarket").addEventListener("click", function () { selectTab(false); });
   create();

@@ -213,11 +213,23 @@ impl Home {
         password: &Password,
         msg: &[u8],
     ) -> Result<Vec<u8>> {
+        let mut sigs = self.sign_all_with_license(license_id, password, &[msg])?;
+        sigs.pop()
+            .ok_or_else(|| WalletError::NoLicense(license_id.to_owned()))
+    }
+
+    /// Sign each of `msgs` with a license's key, opening the keystore once.
+    pub fn sign_all_with_license(
+        &self,
+        license_id: &str,
+        password: &Password,
+        msgs: &[&[u8]],
+    ) -> Result<Vec<Vec<u8>>> {
         let keystore = self.unlock(password)?;
         let key = keystore
             .get(&key_label(license_id))
             .ok_or_else(|| WalletError::NoLicense(license_id.to_owned()))?;
-        Ok(key.sign(msg)?)
+        msgs.iter().map(|m| Ok(key.sign(m)?)).collect()
     }
 
     /// Open the keystore with the device password (checks the password).

@@ -7,7 +7,12 @@ use std::path::Path;
 
 use serde::Serialize;
 use yizhao_gm::x509::{self, Certificate, Extension, Oid};
+use yizhao_impression::form::{self, Design};
+use yizhao_proto::authority::proof_message;
 use yizhao_proto::qr::{QrAnswer, QrRequestBody, QrStatus, parse_qr_link, qr_answer_message};
+use yizhao_proto::seal::{
+    IMPRESSIONS_UPLOAD, ImpressionQrAnswer, ImpressionQrPayload, UploadImpression,
+};
 
 use crate::error::{Result, WalletError};
 use crate::flows::Wallet;
@@ -70,14 +75,68 @@ pub struct ScanPreview {
     pub matter_name: Option<String>,
     /// Expiry (Unix seconds).
     pub expires_at: i64,
-    /// The licenses of this phone that could answer (certificate valid now).
+    /// The licenses of this phone that could answer (certificate valid now; for an impression,
+    /// only those of the uploading entity).
     pub licenses: Vec<LicenseChoice>,
+    /// For a request of kind `impression`: the upload the phone is asked to sign.
+    pub impression: Option<ImpressionAsked>,
     /// The signed body text, exactly as received (what the answer signs).
     #[serde(skip)]
     body_json: String,
     /// The request's nonce.
     #[serde(skip)]
     nonce: String,
+}
+
+/// The impression upload a PC page asks this phone to sign (kind `impression`), checked: a
+/// design of the catalogue and a picture that passes the quality checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImpressionAsked {
+    /// The entity the upload is for.
+    pub uscc: String,
+    /// Seal type name, e.g. 投标专用章.
+    pub seal_type_name: String,
+    /// Shape name, e.g. 圆形.
+    pub shape_name: String,
+    /// Size, e.g. `40×40 mm`.
+    pub size: String,
+    /// The processed picture (PNG).
+    #[serde(skip)]
+    pub picture: Vec<u8>,
+    /// The challenge the upload is signed over.
+    #[serde(skip)]
+    challenge: String,
+    /// The upload's JSON text, exactly as signed.
+    #[serde(skip)]
+    upload_json: String,
+}
+
+/// Read and check the payload of a request of kind `impression`.
+fn impression_asked(payload: serde_json::Value) -> Result<ImpressionAsked> {
+    let bad = |m: &str| WalletError::Format(format!("印模上传请求无效: {m}"));
+    let asked: ImpressionQrPayload =
+        serde_json::from_value(payload).map_err(|_| bad("内容无法解析"))?;
+    let upload: UploadImpression =
+        serde_json::from_str(&asked.upload).map_err(|_| bad("印模内容无法解析"))?;
+    let design = Design::new(
+        &upload.seal_type,
+        &upload.shape,
+        upload.width_mm,
+        upload.height_mm,
+    )?;
+    form::accept(&upload.picture, &design)?;
+    if !upload.accepted_terms {
+        return Err(bad("未同意电子印章制作与使用须知"));
+    }
+    Ok(ImpressionAsked {
+        uscc: upload.uscc,
+        seal_type_name: design.seal_type.label().to_owned(),
+        shape_name: design.shape.label().to_owned(),
+        size: format!("{}×{} mm", design.width_mm, design.height_mm),
+        picture: upload.picture,
+        challenge: asked.challenge,
+        upload_json: asked.upload,
+    })
 }
 
 impl ScanPreview {
@@ -94,7 +153,7 @@ pub fn kind_name(kind: &str) -> &str {
         "sign" => "签名",
         "encrypt" => "加密",
         "decrypt" => "解密",
-        "impression" => "盖章",
+        "impression" => "印模上传",
         other => other,
     }
 }
@@ -230,10 +289,15 @@ impl Wallet {
         if body.expires_at <= now {
             return Err(WalletError::QrExpired);
         }
+        let impression = match body.kind.as_str() {
+            "impression" => Some(impression_asked(body.payload)?),
+            _ => None,
+        };
         let licenses = self
             .home()
             .licenses()?
             .into_iter()
+            .filter(|l| impression.as_ref().is_none_or(|i| i.uscc == l.uscc))
             .filter(|l| {
                 Certificate::from_der(&l.certificate)
                     .map(|c| {
@@ -258,6 +322,7 @@ impl Wallet {
             matter: body.matter,
             expires_at: body.expires_at,
             licenses,
+            impression,
             body_json: signed.body,
             nonce: body.nonce,
         })
@@ -265,15 +330,18 @@ impl Wallet {
 
     /// Answer a checked request with a license (id or USCC) of this phone (SYSTEM.md §4 step
     /// 3): sign [`qr_answer_message`] with the license key and post the answer to the
-    /// platform. The status carries the short code both screens show. Only `login` requests
-    /// can be answered (the other kinds need a payload this wallet does not make yet).
+    /// platform. The status carries the short code both screens show. A `login` request is
+    /// answered with the proof alone; an `impression` request also with the license's
+    /// signature over the upload it carries (the seal authority's `impressions.upload`), only
+    /// for a license of the uploading entity. The other kinds need payloads this wallet does
+    /// not make yet.
     pub async fn answer_request(
         &self,
         preview: &ScanPreview,
         license: &str,
         password: &crate::Password,
     ) -> Result<QrStatus> {
-        if preview.kind != "login" {
+        if !matches!(preview.kind.as_str(), "login" | "impression") {
             return Err(WalletError::Input(format!(
                 "本钱包暂不支持{}请求",
                 kind_name(&preview.kind)
@@ -284,16 +352,40 @@ impl Wallet {
         }
         let lic = self.home().license(license)?;
         let msg = qr_answer_message(&preview.body_json, &preview.nonce);
-        let signature = self
-            .home()
-            .sign_with_license(&lic.license_id, password, &msg)?;
+        let (signature, payload) = match &preview.impression {
+            None => (
+                self.home()
+                    .sign_with_license(&lic.license_id, password, &msg)?,
+                serde_json::Value::Null,
+            ),
+            Some(asked) => {
+                if asked.uscc != lic.uscc {
+                    return Err(WalletError::Input(format!(
+                        "请选择 {} 的执照签名此印模",
+                        asked.uscc
+                    )));
+                }
+                let upload =
+                    proof_message(IMPRESSIONS_UPLOAD, &asked.challenge, &asked.upload_json);
+                let mut sigs = self.home().sign_all_with_license(
+                    &lic.license_id,
+                    password,
+                    &[&msg, &upload],
+                )?;
+                let upload_signature = sigs.pop().unwrap_or_default();
+                let signature = sigs.pop().unwrap_or_default();
+                let payload = serde_json::to_value(ImpressionQrAnswer { upload_signature })
+                    .map_err(|e| WalletError::Format(e.to_string()))?;
+                (signature, payload)
+            }
+        };
         let answer = QrAnswer {
             request_id: preview.id.clone(),
             nonce: preview.nonce.clone(),
             certificate: lic.certificate,
             chain: lic.chain,
             signature,
-            payload: serde_json::Value::Null,
+            payload,
         };
         self.client()
             .qr_answer(&preview.base, &preview.id, &answer)

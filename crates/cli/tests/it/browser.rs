@@ -421,6 +421,94 @@ async fn first_login_registers_then_the_next_login_shows_the_entity() {
     world.server.stop();
 }
 
+// R13 on the PC: the member prepares the impression on the PC page; the phone scans the QR of
+// kind `impression`, sees the picture, and signs the upload; the PC page moves on by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_impression_prepared_on_the_pc_is_signed_on_the_phone() {
+    let world = World::start(&[]);
+    let phone_server = PhoneServer::start(&world.zhang);
+    let driver = Driver::start();
+    let pc = driver.browser("impression-pc", 1280, 1000).await;
+    let phone = driver.browser("impression-phone", 375, 812).await;
+    login(&pc, &phone, &phone_server.url, &world.server, &world.uscc).await;
+    register(&pc, &world.uscc).await;
+
+    let photo = world.root.path().join("seal-photo.png");
+    std::fs::write(&photo, yizhao_impression::sample::seal_photo(480)).unwrap();
+    let photo = photo.canonicalize().unwrap();
+    pc.goto(&format!("{}/seals", world.server.url)).await;
+    pc.wait_text("#seals-empty", "您还未上传印模，请先上传印模！")
+        .await;
+    pc.click("#impression-add").await;
+    pc.wait_path("/seals/impression").await;
+    select(&pc, "#seal-type", "bid").await;
+    select(&pc, "#size", "round:40x40").await;
+    pc.find("#photo")
+        .await
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    pc.click("#impression-preview").await;
+    pc.wait_text("#quality-ok", "质量检查通过").await;
+    pc.find("#preview-dark").await;
+    // The photo is kept for the upload; the terms must be accepted.
+    pc.js_click("#accept").await;
+    pc.click("#impression-upload").await;
+    pc.until(
+        "showing the impression QR",
+        "const i = document.getElementById('qr-image'); return !!i && i.complete && i.naturalWidth > 0;",
+    )
+    .await;
+    pc.until(
+        "listening for events",
+        "return document.body.dataset.sse === 'open';",
+    )
+    .await;
+    // The countdown runs on the server's clock.
+    let left: i64 = pc.text("#qr-countdown").await.parse().unwrap();
+    assert!((1..=120).contains(&left), "{left}");
+    let qr = artifacts().join("impression-pc-qr.png");
+    pc.find("#qr-image").await.screenshot(&qr).await.unwrap();
+    pc.shot("impression-qr").await;
+
+    // The phone shows what it is asked to sign, then signs with the license.
+    phone.goto(&format!("{}/scan", phone_server.url)).await;
+    phone
+        .find("#scan-file")
+        .await
+        .send_keys(qr.to_str().unwrap())
+        .await
+        .unwrap();
+    phone.click("#scan-file-submit").await;
+    assert_eq!(phone.wait_text("#qr-kind", "印模上传").await, "印模上传");
+    assert_eq!(phone.text("#impression-type").await, "投标专用章");
+    assert_eq!(phone.text("#impression-uscc").await, world.uscc);
+    phone.find("#impression-picture").await;
+    phone.shot("impression-confirm").await;
+    phone
+        .js_click(&format!("input[name=license][data-uscc='{}']", world.uscc))
+        .await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
+    phone.click("#confirm-submit").await;
+    phone.wait_text("#result", "印模已上传").await;
+
+    // The PC page moves on by itself to the records, with the upload awaiting review.
+    pc.wait_path("/seals").await;
+    pc.wait_text("#seals-uploaded", "印模已上传，等待审核")
+        .await;
+    pc.find("#uploads-open tr[data-state='pending'] img.thumb")
+        .await;
+    pc.until(
+        "showing the uploaded picture",
+        "const i = document.querySelector('#uploads-open img.thumb'); return !!i && i.complete && i.naturalWidth > 0;",
+    )
+    .await;
+    pc.shot("impression-uploaded").await;
+    pc.quit().await;
+    phone.quit().await;
+    world.server.stop();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_qr_says_so_and_refresh_gives_a_new_one() {
     let world = World::start(&["--qr-ttl", "5"]);

@@ -24,7 +24,7 @@ use crate::platform::Platform;
 use crate::seal::Seals;
 
 /// The templates, by name.
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 11] = [
     ("base.html", include_str!("../../templates/pc/base.html")),
     ("error.html", include_str!("../../templates/pc/error.html")),
     ("login.html", include_str!("../../templates/pc/login.html")),
@@ -50,6 +50,10 @@ const TEMPLATES: [(&str, &str); 10] = [
         include_str!("../../templates/pc/bo_reviews.html"),
     ),
     ("seals.html", include_str!("../../templates/pc/seals.html")),
+    (
+        "impression.html",
+        include_str!("../../templates/pc/impression.html"),
+    ),
 ];
 
 const PC_JS: &str = include_str!("../../assets/pc.js");
@@ -197,6 +201,8 @@ pub(crate) struct PageState {
     pub(crate) platform: Arc<Platform>,
     /// The seal authority, read through its public functions (review, records).
     pub(crate) seals: Arc<Seals>,
+    /// Photos of the impression page between preview and upload.
+    pub(crate) drafts: Arc<seals::Drafts>,
 }
 
 impl PageState {
@@ -226,6 +232,7 @@ pub fn routes(services: &Services) -> Router {
         .with_state(PageState {
             platform: services.platform.clone(),
             seals: services.seals.clone(),
+            drafts: Arc::default(),
         })
 }
 
@@ -257,6 +264,19 @@ async fn pc_js() -> Response {
 
 async fn pc_css() -> Response {
     static_asset("text/css; charset=utf-8", PC_CSS)
+}
+
+/// A stored picture (PNG) as a response that no cache keeps and no browser sniffs.
+pub(crate) fn png_response(png: Vec<u8>) -> Response {
+    let mut resp = png.into_response();
+    let hs = resp.headers_mut();
+    hs.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+    hs.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    hs.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    resp
 }
 
 fn static_asset(content_type: &'static str, body: &'static str) -> Response {

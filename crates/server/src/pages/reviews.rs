@@ -7,8 +7,8 @@
 use axum::Router;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use yizhao_domain::seal::{Review, Shape};
@@ -209,13 +209,5 @@ async fn picture(
         .impression_picture(id)
         .await
         .map_err(|e| st.review_error(e))?;
-    let mut resp = png.into_response();
-    let hs = resp.headers_mut();
-    hs.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
-    hs.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    hs.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    Ok(resp)
+    Ok(super::png_response(png))
 }

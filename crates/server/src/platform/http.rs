@@ -62,6 +62,10 @@ fn require_session(h: &HeaderMap) -> Result<String, ApiError> {
 struct CreateBody {
     #[serde(default)]
     kind: Option<String>,
+    /// For `impression`: the earlier request whose upload the new one carries (the upload
+    /// itself is prepared on the `/seals/impression` page).
+    #[serde(default)]
+    from: Option<String>,
 }
 
 async fn create(
@@ -78,7 +82,17 @@ async fn create(
         Some(s) => (s, false),
         None => (random_hex(p.rng.as_ref(), 32), true),
     };
-    let status = p.create_qr(kind, &sid).await?;
+    let status = match kind {
+        QrKind::Impression => {
+            let member =
+                super::members::member_token(&h).ok_or_else(super::members::not_logged_in)?;
+            let from = b.from.as_deref().ok_or_else(|| {
+                ApiError::bad_request("qr.bad_payload", "请先在印模上传页面预览印模。")
+            })?;
+            p.renew_impression_qr(&sid, &member, from).await?
+        }
+        _ => p.create_qr(kind, &sid).await?,
+    };
     let link = qr_link(&public_base(&p, &h), &status.id);
     let mut resp = Json(QrCreated { status, link }).into_response();
     if fresh {
@@ -147,7 +161,7 @@ async fn answer(
 
 /// The base URL wallets reach this server at: the configured public URL, else the host the
 /// browser used.
-fn public_base(p: &Platform, h: &HeaderMap) -> String {
+pub(crate) fn public_base(p: &Platform, h: &HeaderMap) -> String {
     if let Some(url) = &p.config.public_url {
         return url.trim_end_matches('/').to_owned();
     }

@@ -35,7 +35,7 @@ pub fn member_session_hash(token: &str) -> String {
     hex::encode(sm3(format!("yizhao/member-session/v1\n{token}").as_bytes()))
 }
 
-fn not_logged_in() -> ApiError {
+pub(crate) fn not_logged_in() -> ApiError {
     ApiError::unauthorized("member.not_logged_in", "请先扫码登录。")
 }
 

@@ -7,6 +7,7 @@
 
 pub mod backoffice;
 pub mod http;
+mod impressions;
 pub mod members;
 
 use std::sync::Arc;
@@ -62,6 +63,8 @@ pub struct Platform {
     key: PrivateKey,
     rp: RelyingParty,
     pub(crate) config: PlatformConfig,
+    /// The seal authority that impression uploads go to, once attached.
+    seals: Option<Arc<crate::seal::Seals>>,
 }
 
 fn qr_error(e: QrError) -> ApiError {
@@ -191,7 +194,14 @@ impl Platform {
             key,
             rp,
             config,
+            seals: None,
         })
+    }
+
+    /// Send impression uploads made through QR requests of kind `impression` to `seals`.
+    pub fn with_seals(mut self, seals: Arc<crate::seal::Seals>) -> Self {
+        self.seals = Some(seals);
+        self
     }
 
     fn now(&self) -> Timestamp {
@@ -200,6 +210,17 @@ impl Platform {
 
     /// Make and sign a QR request of `kind` for the browser `session`.
     pub async fn create_qr(&self, kind: QrKind, session: &str) -> Result<QrStatus, ApiError> {
+        self.create_qr_with(kind, session, serde_json::Value::Null)
+            .await
+    }
+
+    /// [`Platform::create_qr`] with the kind's `payload` in the signed body.
+    async fn create_qr_with(
+        &self,
+        kind: QrKind,
+        session: &str,
+        payload: serde_json::Value,
+    ) -> Result<QrStatus, ApiError> {
         let now = self.now();
         let req = QrRequest::new(
             random_hex(self.rng.as_ref(), 16),
@@ -220,7 +241,7 @@ impl Platform {
             nonce: req.nonce.clone(),
             expires_at: req.expires_at.0,
             session_hash: req.session_hash.clone(),
-            payload: serde_json::Value::Null,
+            payload,
         };
         let body = serde_json::to_string(&body).map_err(|e| ApiError::internal(&e))?;
         let signature = self
@@ -287,18 +308,39 @@ impl Platform {
             };
             return Err(qr_error(e));
         }
-        match self.check_answer(&row, answer).await {
-            Ok(license_id) => {
+        let checked = async {
+            let license_id = self.check_answer(&row, answer).await?;
+            let upload = match req.kind {
+                QrKind::Impression => Some(self.impression_upload(&row, answer)?),
+                _ => None,
+            };
+            Ok::<_, ApiError>((license_id, upload))
+        }
+        .await;
+        match checked {
+            Ok((license_id, upload)) => {
                 let digest = sm3(&[row.nonce.as_bytes(), &answer.signature].concat());
                 let code = rules::short_code(&digest);
+                // A request that asks the phone to sign something for the phone's own entity
+                // completes with the answer: nothing is granted to the PC session, so there is
+                // no short code to confirm.
+                let settings = QrSettings {
+                    confirm_short_code: self.config.qr.confirm_short_code
+                        && req.kind.binds_pc_session(),
+                    ..self.config.qr
+                };
                 let next = req
                     .clone()
-                    .answer(&answer.nonce, license_id, code, now, &self.config.qr)
+                    .answer(&answer.nonce, license_id, code, now, &settings)
                     .map_err(|r: Rejected| qr_error(r.error))?;
                 let to = to_row(&next, row.body.clone(), row.signature.clone(), (None, None));
                 let mut tx = self.db.begin_one().await?;
                 if !tx.answer_qr(&row, &to, &answer.certificate).await? {
                     return Err(qr_error(QrError::AlreadyAnswered));
+                }
+                drop(tx);
+                if let Some(upload) = upload {
+                    self.send_impression(&to, &next, &upload).await?;
                 }
                 Ok(self.status_of(&next, None))
             }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod authority;
+mod impression_qr;
 mod members;
 mod pages;
 mod qr;
@@ -64,6 +65,7 @@ pub struct TestApp {
 
 async fn start_platform(
     authority: &Arc<Authority>,
+    seals: &Arc<Seals>,
     clock: &Arc<ManualClock>,
     rng: &Arc<TestRandom>,
     config: PlatformConfig,
@@ -79,7 +81,8 @@ async fn start_platform(
             config,
         )
         .await
-        .unwrap(),
+        .unwrap()
+        .with_seals(seals.clone()),
     )
 }
 
@@ -118,7 +121,6 @@ impl TestApp {
             .map(yizhao_server::authority::registry_row)
             .collect();
         authority.import_registry(&rows, "test").await.unwrap();
-        let platform = start_platform(&authority, &clock, &rng, PlatformConfig::default()).await;
         let seals = Arc::new(
             Seals::start(
                 db.clone(),
@@ -132,6 +134,8 @@ impl TestApp {
             .await
             .unwrap(),
         );
+        let platform =
+            start_platform(&authority, &seals, &clock, &rng, PlatformConfig::default()).await;
         let router = router(&Services {
             authority: authority.clone(),
             platform: platform.clone(),
@@ -149,7 +153,8 @@ impl TestApp {
 
     /// The platform restarted with other settings (same database, keys, clock and randomness).
     pub async fn with_platform_config(&mut self, config: PlatformConfig) {
-        self.platform = start_platform(&self.authority, &self.clock, &self.rng, config).await;
+        self.platform =
+            start_platform(&self.authority, &self.seals, &self.clock, &self.rng, config).await;
         self.router = router(&Services {
             authority: self.authority.clone(),
             platform: self.platform.clone(),

@@ -77,7 +77,7 @@ async fn post(app: &TestApp, b: &mut Browser, path: &str, form: &[(&str, &str)])
             app,
             Method::POST,
             path,
-            Some(("application/x-www-form-urlencoded", body)),
+            Some(("application/x-www-form-urlencoded", body.into_bytes())),
         )
         .await;
     page(status, &h, body)
@@ -765,6 +765,24 @@ async fn back_office_login(
 }
 
 /// The legal representative uploads the drawn seal (bid seal, round, 40 mm) for review; its id.
+/// The logged-in browser `pc` registers its entity as a bidder (张伟 the contact).
+pub(crate) async fn register_bidder(app: &TestApp, pc: &mut Browser) {
+    let csrf = get(app, pc, "/register").await.csrf();
+    let p = post(
+        app,
+        pc,
+        "/register",
+        &[
+            ("csrf", &csrf),
+            ("kind", "bidder"),
+            ("contact_name", "张伟"),
+            ("contact_phone", "13800000000"),
+        ],
+    )
+    .await;
+    assert_eq!(redirect(&p), (StatusCode::SEE_OTHER, Some("/")));
+}
+
 async fn upload_impression(app: &TestApp, zw: &crate::Phone) -> String {
     use crate::seals::{processed_seal, seal, upload};
     let (s, v) = seal(
@@ -920,20 +938,7 @@ async fn the_member_sees_its_impressions_and_seals() {
         login(&app, &zw, &mut pc).await;
         let p = get(&app, &mut pc, "/seals").await;
         assert_eq!(redirect(&p), (StatusCode::SEE_OTHER, Some("/register")));
-        let csrf = get(&app, &mut pc, "/register").await.csrf();
-        let p = post(
-            &app,
-            &mut pc,
-            "/register",
-            &[
-                ("csrf", &csrf),
-                ("kind", "bidder"),
-                ("contact_name", "张伟"),
-                ("contact_phone", "13800000000"),
-            ],
-        )
-        .await;
-        assert_eq!(redirect(&p), (StatusCode::SEE_OTHER, Some("/")));
+        register_bidder(&app, &mut pc).await;
         let p = get(&app, &mut pc, "/").await;
         assert!(p.has("nav-seals") && p.html.contains("href=\"/seals\""));
 
@@ -941,7 +946,7 @@ async fn the_member_sees_its_impressions_and_seals() {
         let p = get(&app, &mut pc, "/seals").await;
         assert_eq!(p.status, StatusCode::OK);
         assert_eq!(p.text("seals-empty"), "您还未上传印模，请先上传印模！");
-        assert!(p.text("seals-phone").contains("手机端"));
+        assert!(p.text("seals-phone").contains("扫码签名上传"));
         assert!(p.has("seals-made-empty"));
 
         // Uploaded, then one refused and one approved, then a newer one approved.

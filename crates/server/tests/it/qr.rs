@@ -31,8 +31,13 @@ impl Browser {
     ) -> (StatusCode, Value) {
         let (status, _, bytes) = match body {
             Some(b) => {
-                self.send(app, method, path, Some(("application/json", b.to_string())))
-                    .await
+                self.send(
+                    app,
+                    method,
+                    path,
+                    Some(("application/json", b.to_string().into_bytes())),
+                )
+                .await
             }
             None => self.send(app, method, path, None).await,
         };
@@ -49,7 +54,7 @@ impl Browser {
         app: &TestApp,
         method: Method,
         path: &str,
-        body: Option<(&str, String)>,
+        body: Option<(&str, Vec<u8>)>,
     ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         let mut req = Request::builder().method(method).uri(path);
         if let Some(c) = &self.cookie {
@@ -127,6 +132,17 @@ impl Browser {
 
 /// The phone's part: fetch, check the requester, answer with license `i`.
 pub(crate) async fn scan(app: &TestApp, phone: &Phone, i: usize, id: &str) -> (StatusCode, Value) {
+    scan_with(app, phone, i, id, |_, _| Value::Null).await
+}
+
+/// [`scan`], answering with `payload(request, license key)` as the answer's payload.
+pub(crate) async fn scan_with(
+    app: &TestApp,
+    phone: &Phone,
+    i: usize,
+    id: &str,
+    payload: impl FnOnce(&QrRequestBody, &yizhao_gm::PrivateKey) -> Value,
+) -> (StatusCode, Value) {
     let signed: SignedQrRequest = app.ok(Method::GET, &format!("/qr/{id}"), None, None).await;
     let ca: api::CaInfo = app.ok(Method::GET, &a("/ca"), None, None).await;
     let body: QrRequestBody = serde_json::from_str(&signed.body).unwrap();
@@ -153,7 +169,7 @@ pub(crate) async fn scan(app: &TestApp, phone: &Phone, i: usize, id: &str) -> (S
         signature: key
             .sign(&qr_answer_message(&signed.body, &body.nonce))
             .unwrap(),
-        payload: Value::Null,
+        payload: payload(&body, key),
     };
     app.call(
         Method::POST,

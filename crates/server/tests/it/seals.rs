@@ -69,6 +69,12 @@ async fn authorize_agent(app: &TestApp, zw: &Phone, name: &str) {
     assert_eq!(s, StatusCode::OK, "{v}");
 }
 
+/// `name`, authorized by `zw` as an all-business agent, with the license downloaded.
+pub(crate) async fn agent_of(app: &TestApp, zw: &Phone, name: &str) -> Phone {
+    authorize_agent(app, zw, name).await;
+    holder(app, name).await
+}
+
 fn grant_to_wang(seal_type: &str, uses: u32) -> Value {
     json!({
         "uscc": uscc(), "seal_type": seal_type, "name": "王强", "id_number": id_number("王强"),

@@ -183,6 +183,13 @@ fn confirm_page(
         expires => format_beijing(preview.expires_at),
         licenses => choices,
         chosen => chosen,
+        impression => preview.impression.as_ref().map(|i| context! {
+            uscc => i.uscc.as_str(),
+            seal_type_name => i.seal_type_name.as_str(),
+            shape_name => i.shape_name.as_str(),
+            size => i.size.as_str(),
+            picture => super::seals::data_url(&i.picture),
+        }),
     };
     app.page("confirm.html", ctx, error)
 }
@@ -234,10 +241,10 @@ pub(super) async fn confirm(
     match answered {
         Ok(status) => {
             app.drop_preview(&token);
-            let title = if preview.kind == "login" {
-                "登录成功"
-            } else {
-                "已确认"
+            let title = match preview.kind.as_str() {
+                "login" => "登录成功",
+                "impression" => "印模已上传，等待审核",
+                _ => "已确认",
             };
             let result = context! {
                 title => title,
