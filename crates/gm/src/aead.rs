@@ -6,8 +6,9 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
-/// SM4 in GCM mode with a 96-bit nonce (RFC 8998).
-type Sm4Gcm = AesGcm<sm4::Sm4, aes_gcm::aead::consts::U12>;
+/// SM4 in GCM mode with a 96-bit nonce (RFC 8998). The block cipher is yizhao-sm4-simd: the
+/// SIMD kernels where the CPU has them, the portable `sm4` crate otherwise.
+type Sm4Gcm = AesGcm<yizhao_sm4_simd::Sm4, aes_gcm::aead::consts::U12>;
 
 /// Nonce length of both AEADs.
 pub const NONCE_LEN: usize = 12;
