@@ -52,7 +52,7 @@ mod x86;
 pub enum Backend {
     /// GFNI and AVX-512 (F, BW): 16 blocks per register, 64 per call.
     Avx512Gfni,
-    /// GFNI and AVX2: 8 blocks per register, 32 per call.
+    /// GFNI and AVX2: 8 blocks per register, 64 per call.
     Avx2Gfni,
     /// AES-NI and AVX2 ("sm4ni"): 8 blocks per register, 32 per call.
     Avx2AesNi,
@@ -289,14 +289,14 @@ simd_backend!(
 simd_backend!(
     Avx2GfniBackend,
     x86::Avx2Gfni,
-    cipher::consts::U32,
-    x86::AVX2_PAR_BLOCKS
+    cipher::consts::U64,
+    x86::AVX2_GFNI_PAR_BLOCKS
 );
 simd_backend!(
     Avx2AesNiBackend,
     x86::Avx2AesNi,
     cipher::consts::U32,
-    x86::AVX2_PAR_BLOCKS
+    x86::AVX2_AESNI_PAR_BLOCKS
 );
 
 impl BlockCipherEncrypt for Sm4 {

@@ -100,16 +100,24 @@ fn groups<const G: usize>(rk: &[u32; 32], blocks: &mut [Block]) {
         }
         *x = transpose(r);
     }
-    for &k in rk {
-        let k = _mm512_set1_epi32(k as i32);
-        for x in x.iter_mut() {
-            let [x0, x1, x2, x3] = *x;
-            let t = _mm512_ternarylogic_epi32::<0x96>(x1, x2, _mm512_xor_si512(x3, k));
-            *x = [x1, x2, x3, _mm512_xor_si512(x0, l(sbox(t)))];
+    // Four rounds per iteration: each word is replaced in turn, so no register renaming
+    // between rounds is left to the compiler.
+    for k in rk.chunks_exact(4) {
+        for (i, &k) in k.iter().enumerate() {
+            let k = _mm512_set1_epi32(k as i32);
+            for x in x.iter_mut() {
+                let t = _mm512_ternarylogic_epi32::<0x96>(
+                    x[(i + 1) % 4],
+                    x[(i + 2) % 4],
+                    _mm512_xor_si512(x[(i + 3) % 4], k),
+                );
+                x[i] = _mm512_xor_si512(x[i], l(sbox(t)));
+            }
         }
     }
     for (g, x) in x.iter().enumerate() {
-        // The output is the last four words in reverse order.
+        // The output is the last four words in reverse order; after 32 rounds they sit in
+        // x[3], x[2], x[1], x[0].
         let r = transpose([x[3], x[2], x[1], x[0]]);
         for (j, r) in r.into_iter().enumerate() {
             // SAFETY: as for the loads: 64 bytes at 256·g + 64·j lie inside `blocks`, which is

@@ -10,7 +10,8 @@ use std::sync::OnceLock;
 mod avx2;
 mod avx512_gfni;
 
-pub(crate) use avx2::PAR_BLOCKS as AVX2_PAR_BLOCKS;
+pub(crate) use avx2::aesni::PAR_BLOCKS as AVX2_AESNI_PAR_BLOCKS;
+pub(crate) use avx2::gfni::PAR_BLOCKS as AVX2_GFNI_PAR_BLOCKS;
 pub(crate) use avx512_gfni::PAR_BLOCKS as AVX512_PAR_BLOCKS;
 
 /// One SM4 block.
