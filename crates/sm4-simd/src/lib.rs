@@ -8,7 +8,9 @@
 //!
 //! - GFNI + AVX-512: the whole S-box in two instructions on 64 bytes;
 //! - GFNI + AVX2: the same on 32 bytes;
-//! - AES-NI + AVX2: the S-box through AESENCLAST and PSHUFB tables ("sm4ni");
+//! - VAES + AVX2: the S-box through AESENCLAST on 32 bytes and PSHUFB tables ("sm4ni"), for CPUs
+//!   with VAES but no GFNI (AMD Zen 3);
+//! - AES-NI + AVX2: the same with 128-bit AESENCLAST;
 //! - the portable `sm4` crate, and only it on other architectures.
 //!
 //! ```
@@ -54,7 +56,9 @@ pub enum Backend {
     Avx512Gfni,
     /// GFNI and AVX2: 8 blocks per register, 64 per call.
     Avx2Gfni,
-    /// AES-NI and AVX2 ("sm4ni"): 8 blocks per register, 32 per call.
+    /// VAES and AVX2 ("sm4ni" on 256 bits): 8 blocks per register, 64 per call.
+    Avx2Vaes,
+    /// AES-NI and AVX2 ("sm4ni"): 8 blocks per register, 64 per call.
     Avx2AesNi,
     /// The portable `sm4` crate, one block at a time. Always available.
     Portable,
@@ -62,9 +66,10 @@ pub enum Backend {
 
 impl Backend {
     /// Every backend, best first.
-    pub const ALL: [Backend; 4] = [
+    pub const ALL: [Backend; 5] = [
         Backend::Avx512Gfni,
         Backend::Avx2Gfni,
+        Backend::Avx2Vaes,
         Backend::Avx2AesNi,
         Backend::Portable,
     ];
@@ -87,12 +92,13 @@ impl Backend {
             .unwrap_or(Backend::Portable)
     }
 
-    /// A short stable name, for benchmarks and logs: `gfni-avx512`, `gfni-avx2`, `aesni-avx2`,
-    /// `portable`.
+    /// A short stable name, for benchmarks and logs: `gfni-avx512`, `gfni-avx2`, `vaes-avx2`,
+    /// `aesni-avx2`, `portable`.
     pub fn name(self) -> &'static str {
         match self {
             Backend::Avx512Gfni => "gfni-avx512",
             Backend::Avx2Gfni => "gfni-avx2",
+            Backend::Avx2Vaes => "vaes-avx2",
             Backend::Avx2AesNi => "aesni-avx2",
             Backend::Portable => "portable",
         }
@@ -114,6 +120,8 @@ enum Imp {
     #[cfg(target_arch = "x86_64")]
     Avx2Gfni(x86::Avx2Gfni),
     #[cfg(target_arch = "x86_64")]
+    Avx2Vaes(x86::Avx2Vaes),
+    #[cfg(target_arch = "x86_64")]
     Avx2AesNi(x86::Avx2AesNi),
 }
 
@@ -124,6 +132,8 @@ enum Token {
     Avx512Gfni(x86::Avx512Gfni),
     #[cfg(target_arch = "x86_64")]
     Avx2Gfni(x86::Avx2Gfni),
+    #[cfg(target_arch = "x86_64")]
+    Avx2Vaes(x86::Avx2Vaes),
     #[cfg(target_arch = "x86_64")]
     Avx2AesNi(x86::Avx2AesNi),
 }
@@ -136,6 +146,8 @@ impl Imp {
             Backend::Avx512Gfni => x86::Avx512Gfni::detect().map(Token::Avx512Gfni),
             #[cfg(target_arch = "x86_64")]
             Backend::Avx2Gfni => x86::Avx2Gfni::detect().map(Token::Avx2Gfni),
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx2Vaes => x86::Avx2Vaes::detect().map(Token::Avx2Vaes),
             #[cfg(target_arch = "x86_64")]
             Backend::Avx2AesNi => x86::Avx2AesNi::detect().map(Token::Avx2AesNi),
             #[cfg(not(target_arch = "x86_64"))]
@@ -167,6 +179,8 @@ impl Sm4 {
             #[cfg(target_arch = "x86_64")]
             Token::Avx2Gfni(t) => Imp::Avx2Gfni(t),
             #[cfg(target_arch = "x86_64")]
+            Token::Avx2Vaes(t) => Imp::Avx2Vaes(t),
+            #[cfg(target_arch = "x86_64")]
             Token::Avx2AesNi(t) => Imp::Avx2AesNi(t),
         };
         let rk = key::round_keys(&key.0);
@@ -183,6 +197,8 @@ impl Sm4 {
             Imp::Avx512Gfni(_) => Backend::Avx512Gfni,
             #[cfg(target_arch = "x86_64")]
             Imp::Avx2Gfni(_) => Backend::Avx2Gfni,
+            #[cfg(target_arch = "x86_64")]
+            Imp::Avx2Vaes(_) => Backend::Avx2Vaes,
             #[cfg(target_arch = "x86_64")]
             Imp::Avx2AesNi(_) => Backend::Avx2AesNi,
         }
@@ -293,9 +309,15 @@ simd_backend!(
     x86::AVX2_GFNI_PAR_BLOCKS
 );
 simd_backend!(
+    Avx2VaesBackend,
+    x86::Avx2Vaes,
+    cipher::consts::U64,
+    x86::AVX2_VAES_PAR_BLOCKS
+);
+simd_backend!(
     Avx2AesNiBackend,
     x86::Avx2AesNi,
-    cipher::consts::U32,
+    cipher::consts::U64,
     x86::AVX2_AESNI_PAR_BLOCKS
 );
 
@@ -309,6 +331,8 @@ impl BlockCipherEncrypt for Sm4 {
             Imp::Avx512Gfni(t) => f.call(&Avx512GfniBackend { rk, token: *t }),
             #[cfg(target_arch = "x86_64")]
             Imp::Avx2Gfni(t) => f.call(&Avx2GfniBackend { rk, token: *t }),
+            #[cfg(target_arch = "x86_64")]
+            Imp::Avx2Vaes(t) => f.call(&Avx2VaesBackend { rk, token: *t }),
             #[cfg(target_arch = "x86_64")]
             Imp::Avx2AesNi(t) => f.call(&Avx2AesNiBackend { rk, token: *t }),
         }
@@ -325,6 +349,8 @@ impl BlockCipherDecrypt for Sm4 {
             Imp::Avx512Gfni(t) => f.call(&Avx512GfniBackend { rk, token: *t }),
             #[cfg(target_arch = "x86_64")]
             Imp::Avx2Gfni(t) => f.call(&Avx2GfniBackend { rk, token: *t }),
+            #[cfg(target_arch = "x86_64")]
+            Imp::Avx2Vaes(t) => f.call(&Avx2VaesBackend { rk, token: *t }),
             #[cfg(target_arch = "x86_64")]
             Imp::Avx2AesNi(t) => f.call(&Avx2AesNiBackend { rk, token: *t }),
         }

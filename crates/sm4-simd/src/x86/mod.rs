@@ -12,6 +12,7 @@ mod avx512_gfni;
 
 pub(crate) use avx2::aesni::PAR_BLOCKS as AVX2_AESNI_PAR_BLOCKS;
 pub(crate) use avx2::gfni::PAR_BLOCKS as AVX2_GFNI_PAR_BLOCKS;
+pub(crate) use avx2::vaes::PAR_BLOCKS as AVX2_VAES_PAR_BLOCKS;
 pub(crate) use avx512_gfni::PAR_BLOCKS as AVX512_PAR_BLOCKS;
 
 /// One SM4 block.
@@ -22,6 +23,7 @@ pub(crate) type Block = cipher::Array<u8, cipher::consts::U16>;
 struct Cpu {
     avx512_gfni: bool,
     avx2_gfni: bool,
+    avx2_vaes: bool,
     avx2_aesni: bool,
 }
 
@@ -35,6 +37,7 @@ fn cpu() -> Cpu {
                 && std::is_x86_feature_detected!("avx512bw")
                 && gfni,
             avx2_gfni: avx2 && gfni,
+            avx2_vaes: avx2 && std::is_x86_feature_detected!("vaes"),
             avx2_aesni: avx2 && std::is_x86_feature_detected!("aes"),
         }
     })
@@ -73,6 +76,24 @@ impl Avx2Gfni {
     pub(crate) fn crypt(self, rk: &[u32; 32], blocks: &mut [Block]) {
         // SAFETY: `self` exists, so `detect` found avx2 and gfni on this CPU.
         unsafe { avx2::gfni::crypt(rk, blocks) }
+    }
+}
+
+/// Proof that the CPU has VAES and AVX2.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Avx2Vaes(());
+
+impl Avx2Vaes {
+    /// A token if the CPU has the features.
+    pub(crate) fn detect() -> Option<Self> {
+        cpu().avx2_vaes.then_some(Avx2Vaes(()))
+    }
+
+    /// Runs the kernel on `blocks` in place.
+    #[inline]
+    pub(crate) fn crypt(self, rk: &[u32; 32], blocks: &mut [Block]) {
+        // SAFETY: `self` exists, so `detect` found avx2 and vaes on this CPU.
+        unsafe { avx2::vaes::crypt(rk, blocks) }
     }
 }
 
