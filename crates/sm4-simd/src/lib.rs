@@ -34,9 +34,8 @@ use core::fmt;
 pub use cipher;
 use cipher::consts::U16;
 use cipher::{
-    AlgorithmName, Block, BlockCipherDecBackend, BlockCipherDecClosure, BlockCipherDecrypt,
-    BlockCipherEncBackend, BlockCipherEncClosure, BlockCipherEncrypt, BlockSizeUser, InOut,
-    InOutBuf, Key, KeyInit, KeySizeUser, ParBlocks, ParBlocksSizeUser,
+    AlgorithmName, BlockCipherDecClosure, BlockCipherDecrypt, BlockCipherEncClosure,
+    BlockCipherEncrypt, BlockSizeUser, Key, KeyInit, KeySizeUser,
 };
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -160,9 +159,11 @@ impl Imp {
 /// `Debug` shows the backend only.
 #[derive(Clone)]
 pub struct Sm4 {
-    /// Encryption round keys.
+    /// Encryption round keys (the portable crate keeps its own; these feed the SIMD kernels).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     rk: [u32; 32],
     /// Decryption round keys: `rk` reversed.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     rk_dec: [u32; 32],
     imp: Imp,
 }
@@ -230,111 +231,31 @@ impl KeyInit for Sm4 {
     }
 }
 
-/// A SIMD backend handed to the `cipher` closures: the round keys of one direction and the
-/// detection token. `ParBlocksSize` is the width of the interleaved kernel, so that modes hand
-/// over that many blocks at once; single blocks and tails take the one-group path.
-macro_rules! simd_backend {
-    ($name:ident, $token:ty, $par:ty, $width:expr) => {
-        #[cfg(target_arch = "x86_64")]
-        struct $name<'a> {
-            rk: &'a [u32; 32],
-            token: $token,
-        }
-
-        #[cfg(target_arch = "x86_64")]
-        impl BlockSizeUser for $name<'_> {
-            type BlockSize = U16;
-        }
-
-        #[cfg(target_arch = "x86_64")]
-        impl ParBlocksSizeUser for $name<'_> {
-            type ParBlocksSize = $par;
-        }
-
-        #[cfg(target_arch = "x86_64")]
-        const _: () = assert!(<$par as cipher::typenum::Unsigned>::USIZE == $width);
-
-        #[cfg(target_arch = "x86_64")]
-        impl BlockCipherEncBackend for $name<'_> {
-            #[inline]
-            fn encrypt_block(&self, block: InOut<'_, '_, Block<Self>>) {
-                let b = block.into_out_with_copied_in();
-                self.token.crypt(self.rk, core::slice::from_mut(b));
-            }
-
-            #[inline]
-            fn encrypt_par_blocks(&self, blocks: InOut<'_, '_, ParBlocks<Self>>) {
-                let b = blocks.into_out_with_copied_in();
-                self.token.crypt(self.rk, b.as_mut_slice());
-            }
-
-            #[inline]
-            fn encrypt_tail_blocks(&self, blocks: InOutBuf<'_, '_, Block<Self>>) {
-                self.token.crypt(self.rk, blocks.into_out_with_copied_in());
-            }
-        }
-
-        #[cfg(target_arch = "x86_64")]
-        impl BlockCipherDecBackend for $name<'_> {
-            #[inline]
-            fn decrypt_block(&self, block: InOut<'_, '_, Block<Self>>) {
-                let b = block.into_out_with_copied_in();
-                self.token.crypt(self.rk, core::slice::from_mut(b));
-            }
-
-            #[inline]
-            fn decrypt_par_blocks(&self, blocks: InOut<'_, '_, ParBlocks<Self>>) {
-                let b = blocks.into_out_with_copied_in();
-                self.token.crypt(self.rk, b.as_mut_slice());
-            }
-
-            #[inline]
-            fn decrypt_tail_blocks(&self, blocks: InOutBuf<'_, '_, Block<Self>>) {
-                self.token.crypt(self.rk, blocks.into_out_with_copied_in());
-            }
-        }
-    };
-}
-
-simd_backend!(
-    Avx512GfniBackend,
-    x86::Avx512Gfni,
-    cipher::consts::U64,
-    x86::AVX512_PAR_BLOCKS
-);
-simd_backend!(
-    Avx2GfniBackend,
-    x86::Avx2Gfni,
-    cipher::consts::U64,
-    x86::AVX2_GFNI_PAR_BLOCKS
-);
-simd_backend!(
-    Avx2VaesBackend,
-    x86::Avx2Vaes,
-    cipher::consts::U64,
-    x86::AVX2_VAES_PAR_BLOCKS
-);
-simd_backend!(
-    Avx2AesNiBackend,
-    x86::Avx2AesNi,
-    cipher::consts::U64,
-    x86::AVX2_AESNI_PAR_BLOCKS
-);
-
 impl BlockCipherEncrypt for Sm4 {
     #[inline]
     fn encrypt_with_backend(&self, f: impl BlockCipherEncClosure<BlockSize = U16>) {
-        let rk = &self.rk;
         match &self.imp {
             Imp::Portable(c) => f.call(c),
             #[cfg(target_arch = "x86_64")]
-            Imp::Avx512Gfni(t) => f.call(&Avx512GfniBackend { rk, token: *t }),
+            Imp::Avx512Gfni(t) => f.call(&x86::Avx512GfniBackend {
+                rk: &self.rk,
+                token: *t,
+            }),
             #[cfg(target_arch = "x86_64")]
-            Imp::Avx2Gfni(t) => f.call(&Avx2GfniBackend { rk, token: *t }),
+            Imp::Avx2Gfni(t) => f.call(&x86::Avx2GfniBackend {
+                rk: &self.rk,
+                token: *t,
+            }),
             #[cfg(target_arch = "x86_64")]
-            Imp::Avx2Vaes(t) => f.call(&Avx2VaesBackend { rk, token: *t }),
+            Imp::Avx2Vaes(t) => f.call(&x86::Avx2VaesBackend {
+                rk: &self.rk,
+                token: *t,
+            }),
             #[cfg(target_arch = "x86_64")]
-            Imp::Avx2AesNi(t) => f.call(&Avx2AesNiBackend { rk, token: *t }),
+            Imp::Avx2AesNi(t) => f.call(&x86::Avx2AesNiBackend {
+                rk: &self.rk,
+                token: *t,
+            }),
         }
     }
 }
@@ -342,17 +263,28 @@ impl BlockCipherEncrypt for Sm4 {
 impl BlockCipherDecrypt for Sm4 {
     #[inline]
     fn decrypt_with_backend(&self, f: impl BlockCipherDecClosure<BlockSize = U16>) {
-        let rk = &self.rk_dec;
         match &self.imp {
             Imp::Portable(c) => f.call(c),
             #[cfg(target_arch = "x86_64")]
-            Imp::Avx512Gfni(t) => f.call(&Avx512GfniBackend { rk, token: *t }),
+            Imp::Avx512Gfni(t) => f.call(&x86::Avx512GfniBackend {
+                rk: &self.rk_dec,
+                token: *t,
+            }),
             #[cfg(target_arch = "x86_64")]
-            Imp::Avx2Gfni(t) => f.call(&Avx2GfniBackend { rk, token: *t }),
+            Imp::Avx2Gfni(t) => f.call(&x86::Avx2GfniBackend {
+                rk: &self.rk_dec,
+                token: *t,
+            }),
             #[cfg(target_arch = "x86_64")]
-            Imp::Avx2Vaes(t) => f.call(&Avx2VaesBackend { rk, token: *t }),
+            Imp::Avx2Vaes(t) => f.call(&x86::Avx2VaesBackend {
+                rk: &self.rk_dec,
+                token: *t,
+            }),
             #[cfg(target_arch = "x86_64")]
-            Imp::Avx2AesNi(t) => f.call(&Avx2AesNiBackend { rk, token: *t }),
+            Imp::Avx2AesNi(t) => f.call(&x86::Avx2AesNiBackend {
+                rk: &self.rk_dec,
+                token: *t,
+            }),
         }
     }
 }

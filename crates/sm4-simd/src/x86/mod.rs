@@ -9,6 +9,9 @@ use std::sync::OnceLock;
 
 mod avx2;
 mod avx512_gfni;
+mod backend;
+
+pub(crate) use backend::{Avx2AesNiBackend, Avx2GfniBackend, Avx2VaesBackend, Avx512GfniBackend};
 
 pub(crate) use avx2::aesni::PAR_BLOCKS as AVX2_AESNI_PAR_BLOCKS;
 pub(crate) use avx2::gfni::PAR_BLOCKS as AVX2_GFNI_PAR_BLOCKS;
