@@ -39,9 +39,12 @@ use cipher::{
 };
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+pub use gcm::Sm4Gcm;
+
 mod consts;
 pub mod differential;
 mod field;
+mod gcm;
 mod key;
 #[cfg(target_arch = "x86_64")]
 mod x86;

@@ -10,6 +10,9 @@ use std::sync::OnceLock;
 mod avx2;
 mod avx512_gfni;
 mod backend;
+mod ghash;
+
+pub(crate) use ghash::Keys as GhashKeys;
 
 pub(crate) use backend::{Avx2AesNiBackend, Avx2GfniBackend, Avx2VaesBackend, Avx512GfniBackend};
 
@@ -28,6 +31,7 @@ struct Cpu {
     avx2_gfni: bool,
     avx2_vaes: bool,
     avx2_aesni: bool,
+    avx2_vpclmul: bool,
 }
 
 fn cpu() -> Cpu {
@@ -42,6 +46,9 @@ fn cpu() -> Cpu {
             avx2_gfni: avx2 && gfni,
             avx2_vaes: avx2 && std::is_x86_feature_detected!("vaes"),
             avx2_aesni: avx2 && std::is_x86_feature_detected!("aes"),
+            avx2_vpclmul: avx2
+                && std::is_x86_feature_detected!("pclmulqdq")
+                && std::is_x86_feature_detected!("vpclmulqdq"),
         }
     })
 }
@@ -115,5 +122,33 @@ impl Avx2AesNi {
     pub(crate) fn crypt(self, rk: &[u32; 32], blocks: &mut [Block]) {
         // SAFETY: `self` exists, so `detect` found avx2 and aes on this CPU.
         unsafe { avx2::aesni::crypt(rk, blocks) }
+    }
+}
+
+/// Proof that the CPU has VPCLMULQDQ, PCLMULQDQ and AVX2 (for GHASH).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Vpclmul(());
+
+impl Vpclmul {
+    /// A token if the CPU has the features.
+    pub(crate) fn detect() -> Option<Self> {
+        cpu().avx2_vpclmul.then_some(Vpclmul(()))
+    }
+
+    /// The POLYVAL key powers of the GHASH key `h`.
+    pub(crate) fn expand(self, h: &[u8; 16]) -> GhashKeys {
+        // SAFETY: `self` exists, so `detect` found avx2 and pclmulqdq on this CPU.
+        unsafe { ghash::expand(h) }
+    }
+
+    /// GHASH of `aad` and `text` (each padded) and their lengths.
+    pub(crate) fn ghash(self, keys: &GhashKeys, aad: &[u8], text: &[u8]) -> [u8; 16] {
+        let mut state = ghash::State::new(keys);
+        // SAFETY: `self` exists, so `detect` found avx2, pclmulqdq and vpclmulqdq on this CPU.
+        unsafe {
+            state.update_padded(aad);
+            state.update_padded(text);
+            state.finalize(aad.len(), text.len())
+        }
     }
 }

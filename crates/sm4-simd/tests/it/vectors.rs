@@ -4,7 +4,7 @@ use aes_gcm::AesGcm;
 use aes_gcm::aead::consts::U12;
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use yizhao_sm4_simd::cipher::{Array, BlockCipherDecrypt, BlockCipherEncrypt};
-use yizhao_sm4_simd::{Backend, Sm4};
+use yizhao_sm4_simd::{Backend, Sm4, Sm4Gcm};
 
 use crate::{every_path, unhex};
 
@@ -122,4 +122,16 @@ fn rfc8998_sm4_gcm_on_every_path() {
         assert_eq!(buf, pt, "{backend}");
     }
     let _ = <AesGcm<Sm4, U12> as KeyInit>::new(&KEY.into());
+    for backend in Backend::available() {
+        let gcm = Sm4Gcm::with_backend(&KEY.into(), backend).unwrap();
+        let nonce = Array::try_from(nonce.as_slice()).unwrap();
+        let mut buf = pt.clone();
+        let tag = gcm
+            .encrypt_inout_detached(&nonce, &aad, buf.as_mut_slice().into())
+            .unwrap();
+        assert_eq!(hex::encode_upper(&buf), want_ct, "{gcm:?}");
+        assert_eq!(hex::encode_upper(tag), want_tag, "{gcm:?}");
+    }
+    let gcm = <Sm4Gcm as KeyInit>::new(&KEY.into());
+    println!("{gcm:?}");
 }
