@@ -3,16 +3,18 @@
 
 use core::fmt;
 
+use aead::AeadInOut;
 use cipher::{Array, BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 
-use crate::{Backend, Sm4};
+use crate::{Backend, Sm4, Sm4Gcm};
 
 /// A backend that disagreed with the portable crate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mismatch {
     /// The backend that disagreed.
     pub backend: Backend,
-    /// What was being done: `encrypt`, `decrypt`, `encrypt-split`, `encrypt-block`, `roundtrip`.
+    /// What was being done: `encrypt`, `decrypt`, `encrypt-split`, `encrypt-block`, `roundtrip`,
+    /// `gcm`.
     pub operation: &'static str,
 }
 
@@ -31,8 +33,10 @@ impl std::error::Error for Mismatch {}
 /// Interprets `data` as a 16-byte key, one byte choosing a split point, then the blocks (a
 /// trailing partial block is ignored; a short input is padded with zeros), and checks every
 /// available backend against the portable crate: bulk encryption and decryption (parallel
-/// blocks, tails), encryption in two calls split at the chosen point, block by block, and
-/// decryption of the encryption.
+/// blocks, tails), encryption in two calls split at the chosen point, block by block,
+/// decryption of the encryption, and SM4-GCM of the whole body (partial block included) with the
+/// body's first `split` bytes as associated data, against SM4-GCM on the portable path (the
+/// `ghash` crate).
 pub fn compare_with_portable(data: &[u8]) -> Result<(), Mismatch> {
     let mut key = [0u8; 16];
     let n = data.len().min(16);
@@ -55,6 +59,14 @@ pub fn compare_with_portable(data: &[u8]) -> Result<(), Mismatch> {
     let mut dec = blocks.clone();
     reference.decrypt_blocks(&mut dec);
     let cut = usize::from(split) % (blocks.len() + 1);
+    let nonce = Array::from([split; 12]);
+    let aad = &body[..usize::from(split).min(body.len())];
+    let gcm = |c: Sm4| {
+        let mut text = body.to_vec();
+        let tag = Sm4Gcm::from(c).encrypt_inout_detached(&nonce, aad, text.as_mut_slice().into());
+        (text, tag.ok())
+    };
+    let gcm_reference = Sm4::with_backend(&key, Backend::Portable).map(gcm);
 
     for backend in Backend::available() {
         let Some(c) = Sm4::with_backend(&key, backend) else {
@@ -88,6 +100,9 @@ pub fn compare_with_portable(data: &[u8]) -> Result<(), Mismatch> {
         }
         if b.iter().zip(&enc).take(80).any(|(x, y)| x != y) {
             return Err(fail("encrypt-block"));
+        }
+        if Some(gcm(c)) != gcm_reference {
+            return Err(fail("gcm"));
         }
     }
     Ok(())
