@@ -2,9 +2,13 @@
 //! `ctr`, `cbc` and `aes-gcm`'s generic `AesGcm<Sm4, U12>` get the speed without mode code of
 //! their own.
 //!
+//! [`Sm4Gcm`] is SM4-GCM as `AesGcm<Sm4, U12>` computes it, with GHASH on VPCLMULQDQ where the
+//! CPU has it (GHASH became the larger half of the time once SM4 was fast); gm uses it.
+//!
 //! Hand-written because no published crate does vectorised SM4 behind the `cipher` traits: the
-//! portable `sm4` crate does one block at a time from a table (≈60 MB/s), and OpenSSL 3.0 has no
-//! vectorised SM4 on x86. Paths, best first, chosen once at runtime:
+//! portable `sm4` crate does one block at a time from a table (about 0.7× OpenSSL's SM4 on the
+//! machine of docs/benchmarks.md), and OpenSSL 3.0 has no vectorised SM4 on x86. Paths, best
+//! first, chosen once at runtime:
 //!
 //! - GFNI + AVX-512: the whole S-box in two instructions on 64 bytes;
 //! - GFNI + AVX2: the same on 32 bytes;
