@@ -24,8 +24,12 @@ use crate::platform::Platform;
 use crate::seal::Seals;
 
 /// The templates, by name.
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 12] = [
     ("base.html", include_str!("../../templates/pc/base.html")),
+    (
+        "member.html",
+        include_str!("../../templates/pc/member.html"),
+    ),
     ("error.html", include_str!("../../templates/pc/error.html")),
     ("login.html", include_str!("../../templates/pc/login.html")),
     ("home.html", include_str!("../../templates/pc/home.html")),
