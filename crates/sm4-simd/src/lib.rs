@@ -238,61 +238,34 @@ impl KeyInit for Sm4 {
     }
 }
 
+/// Hand `f` the backend of this key's path, with the round keys `rk` of one direction.
+macro_rules! call_backend {
+    ($self:ident, $f:ident, $rk:expr) => {
+        match &$self.imp {
+            Imp::Portable(c) => $f.call(c),
+            #[cfg(target_arch = "x86_64")]
+            Imp::Avx512Gfni(t) => $f.call(&x86::Avx512GfniBackend { rk: $rk, token: *t }),
+            #[cfg(target_arch = "x86_64")]
+            Imp::Avx2Gfni(t) => $f.call(&x86::Avx2GfniBackend { rk: $rk, token: *t }),
+            #[cfg(target_arch = "x86_64")]
+            Imp::Avx2Vaes(t) => $f.call(&x86::Avx2VaesBackend { rk: $rk, token: *t }),
+            #[cfg(target_arch = "x86_64")]
+            Imp::Avx2AesNi(t) => $f.call(&x86::Avx2AesNiBackend { rk: $rk, token: *t }),
+        }
+    };
+}
+
 impl BlockCipherEncrypt for Sm4 {
     #[inline]
     fn encrypt_with_backend(&self, f: impl BlockCipherEncClosure<BlockSize = U16>) {
-        match &self.imp {
-            Imp::Portable(c) => f.call(c),
-            #[cfg(target_arch = "x86_64")]
-            Imp::Avx512Gfni(t) => f.call(&x86::Avx512GfniBackend {
-                rk: &self.rk,
-                token: *t,
-            }),
-            #[cfg(target_arch = "x86_64")]
-            Imp::Avx2Gfni(t) => f.call(&x86::Avx2GfniBackend {
-                rk: &self.rk,
-                token: *t,
-            }),
-            #[cfg(target_arch = "x86_64")]
-            Imp::Avx2Vaes(t) => f.call(&x86::Avx2VaesBackend {
-                rk: &self.rk,
-                token: *t,
-            }),
-            #[cfg(target_arch = "x86_64")]
-            Imp::Avx2AesNi(t) => f.call(&x86::Avx2AesNiBackend {
-                rk: &self.rk,
-                token: *t,
-            }),
-        }
+        call_backend!(self, f, &self.rk)
     }
 }
 
 impl BlockCipherDecrypt for Sm4 {
     #[inline]
     fn decrypt_with_backend(&self, f: impl BlockCipherDecClosure<BlockSize = U16>) {
-        match &self.imp {
-            Imp::Portable(c) => f.call(c),
-            #[cfg(target_arch = "x86_64")]
-            Imp::Avx512Gfni(t) => f.call(&x86::Avx512GfniBackend {
-                rk: &self.rk_dec,
-                token: *t,
-            }),
-            #[cfg(target_arch = "x86_64")]
-            Imp::Avx2Gfni(t) => f.call(&x86::Avx2GfniBackend {
-                rk: &self.rk_dec,
-                token: *t,
-            }),
-            #[cfg(target_arch = "x86_64")]
-            Imp::Avx2Vaes(t) => f.call(&x86::Avx2VaesBackend {
-                rk: &self.rk_dec,
-                token: *t,
-            }),
-            #[cfg(target_arch = "x86_64")]
-            Imp::Avx2AesNi(t) => f.call(&x86::Avx2AesNiBackend {
-                rk: &self.rk_dec,
-                token: *t,
-            }),
-        }
+        call_backend!(self, f, &self.rk_dec)
     }
 }
 
