@@ -201,7 +201,7 @@ fn check_collected(
     let seal = yizhao_ses::Seal::from_der(&c.der).map_err(|e| bad(&e.to_string()))?;
     seal.check_structure().map_err(|e| bad(&e.to_string()))?;
     seal.verify(at).map_err(|e| bad(&e.to_string()))?;
-    seal.verify_maker_chain(&[], std::slice::from_ref(root), at)
+    seal.verify_maker_chain(&[], std::slice::from_ref(root), at, None)
         .map_err(|e| bad(&e.to_string()))?;
     if seal.info().es_id != c.seal.id {
         return Err(bad("不是所领取的印章"));

@@ -354,7 +354,7 @@ async fn an_impression_is_uploaded_reviewed_made_and_collected() {
         let ses = yizhao_ses::Seal::from_der(&mine.der).unwrap();
         let at = u64::try_from(T0).unwrap() + 60;
         ses.verify(at).unwrap();
-        ses.verify_maker_chain(&[], &[app.seals.root_certificate().clone()], at)
+        ses.verify_maker_chain(&[], &[app.seals.root_certificate().clone()], at, None)
             .unwrap();
         assert!(ses.holds_certificate(&zw.licenses[0].0.certificate));
         assert_eq!(
