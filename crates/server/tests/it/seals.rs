@@ -49,7 +49,7 @@ pub(crate) async fn seal(
 }
 
 /// `name` verified and holding the company's license (index 0).
-async fn holder(app: &TestApp, name: &str) -> Phone {
+pub(crate) async fn holder(app: &TestApp, name: &str) -> Phone {
     let mut p = person(name);
     p.realname(app).await.unwrap();
     p.download(app, &uscc(), None).await.unwrap();
