@@ -1,4 +1,5 @@
-//! `yizhao admin …`: operator commands on the platform's back office (后台) — its users.
+//! `yizhao admin …`: operator commands on the platform's back office (后台) — its users — and
+//! on the seal authority's keys.
 
 use std::io::{BufRead as _, IsTerminal as _};
 
@@ -47,6 +48,46 @@ pub async fn create_user(args: CreateUserArgs, role: BackOfficeRole) -> anyhow::
         role.as_str(),
         args.username,
         role.label()
+    );
+    Ok(())
+}
+
+/// Revoke the seal maker's certificate and make a new maker under the same root.
+#[derive(Debug, Args)]
+pub struct RotateSealMakerArgs {
+    /// Why the maker is revoked (kept with the revocation and in the audit log).
+    #[arg(long, value_name = "TEXT")]
+    reason: String,
+    #[command(flatten)]
+    store: app::StoreArgs,
+}
+
+/// Rotate the seal maker of an existing instance; prints the revoked and the new serial. A
+/// server running on the same database signs with the new maker from its next seal on.
+pub async fn rotate_seal_maker(args: RotateSealMakerArgs) -> anyhow::Result<()> {
+    // An existing instance only: on a mistyped folder a fresh authority would be made, and its
+    // brand-new maker revoked, which helps no one.
+    let db = app::open_existing_database(&args.store).await?;
+    let services = app::start(
+        db,
+        &args.store.data,
+        false,
+        Default::default(),
+        Default::default(),
+    )
+    .await?;
+    let rotation = services
+        .seals
+        .rotate_maker(&args.reason)
+        .await
+        .map_err(|e| anyhow::anyhow!("{} [{}]", e.message, e.code))?;
+    println!(
+        "revoked seal maker {}",
+        yizhao_server::seal::keys::serial_hex(&rotation.old)
+    );
+    println!(
+        "new seal maker {}",
+        yizhao_server::seal::keys::serial_hex(&rotation.new)
     );
     Ok(())
 }

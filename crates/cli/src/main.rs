@@ -40,18 +40,21 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// The platform's back office: its users.
+    /// The platform's back office: its users; the seal authority's maker.
     #[command(subcommand)]
     Admin(AdminCommand),
 }
 
-/// Operator commands on the platform's back office.
+/// Operator commands on the platform's back office and the seal authority.
 #[derive(Debug, Subcommand)]
 enum AdminCommand {
     /// Create a window-staff account (网员注册窗口: registers tenderers and purchasers).
     CreateStaff(admin::CreateUserArgs),
     /// Create a reviewer account (后台审核: reviews seal impressions, R13).
     CreateReviewer(admin::CreateUserArgs),
+    /// Revoke the seal maker's certificate (listed in GET /seal/api/v1/crl from then on) and
+    /// make a new maker under the same root; prints both serials.
+    RotateSealMaker(admin::RotateSealMakerArgs),
 }
 
 /// Operator commands on the registry.
@@ -156,6 +159,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Command::Admin(AdminCommand::CreateReviewer(args)) => {
                 admin::create_user(args, BackOfficeRole::Reviewer).await
+            }
+            Command::Admin(AdminCommand::RotateSealMaker(args)) => {
+                admin::rotate_seal_maker(args).await
             }
         }
     })

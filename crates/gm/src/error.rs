@@ -43,6 +43,10 @@ pub enum Error {
     /// A certificate chain did not verify.
     #[error("certificate chain rejected: {0}")]
     Chain(ChainError),
+    /// A certificate revocation list is not one its supposed issuer made: another issuer name,
+    /// or an issuer whose key usage forbids signing CRLs.
+    #[error("CRL rejected: {0}")]
+    Crl(&'static str),
     /// A parameter is out of range (a length, a count, a size).
     #[error("invalid parameter: {0}")]
     Parameter(&'static str),
@@ -94,6 +98,7 @@ impl Error {
             Error::WrongPurpose => "crypto.wrong_purpose",
             Error::CertificateFormat(_) => "cert.format",
             Error::Chain(_) => "cert.chain",
+            Error::Crl(_) => "cert.crl",
             Error::Parameter(_) => "crypto.parameter",
             Error::Io(_) => "io",
         }

@@ -1,11 +1,12 @@
 //! yizhao's cryptography: the `gm` suite (SM2, SM3, SM4-GCM; the default) and the `intl` suite
-//! (ECDSA P-256, SHA-256, AES-256-GCM) behind one API, plus X.509 certificates, a password-sealed
+//! (ECDSA P-256, SHA-256, AES-256-GCM) behind one API, plus X.509 certificates and their revocation lists, a password-sealed
 //! keystore and streaming authenticated encryption for files of any size.
 //!
 //! No I/O happens here beyond `std::io::{Read, Write}` adaptors that the caller hands in;
 //! randomness comes in as a `rand_core::CryptoRng` argument and time as a parameter.
 
 pub mod aead;
+pub mod crl;
 pub mod error;
 pub mod hash;
 pub mod keys;

@@ -331,13 +331,13 @@ pub fn random_serial(rng: &mut dyn rand_core::CryptoRng) -> Vec<u8> {
     s
 }
 
-fn time_from_unix(secs: u64) -> Result<Time> {
+pub(crate) fn time_from_unix(secs: u64) -> Result<Time> {
     let dt = der::DateTime::from_unix_duration(Duration::from_secs(secs))
         .map_err(|_| Error::Parameter("time out of range"))?;
     Ok(Time::from(dt))
 }
 
-fn key_identifier(key: &PublicKey) -> Result<OctetString> {
+pub(crate) fn key_identifier(key: &PublicKey) -> Result<OctetString> {
     // RFC 7093 method 1 with the suite's hash: the leftmost 160 bits of H(subjectPublicKey).
     let fp = key.fingerprint();
     Ok(OctetString::new(&fp[..20])?)
@@ -355,7 +355,7 @@ fn std_ext(
     })
 }
 
-fn signature_algorithm(id: SuiteId) -> AlgorithmIdentifierOwned {
+pub(crate) fn signature_algorithm(id: SuiteId) -> AlgorithmIdentifierOwned {
     AlgorithmIdentifierOwned {
         oid: suite(id).signature_algorithm(),
         parameters: None,
@@ -600,16 +600,18 @@ impl Certificate {
 
     /// Whether `issuer`'s key signed this certificate (and the algorithms agree).
     pub fn verify_signed_by(&self, issuer_key: &PublicKey) -> Result<()> {
-        let expected = suite(issuer_key.suite()).signature_algorithm();
         let p = &self.parsed;
-        if p.signature_algorithm != p.tbs.signature
-            || p.signature_algorithm.oid != expected
-            || p.signature_algorithm.parameters.is_some()
-        {
-            return Err(Error::BadSignature);
-        }
-        let sig = p.signature.as_bytes().ok_or(Error::BadSignature)?;
-        issuer_key.verify(&self.tbs_der()?, sig)
+        verify_signed(
+            (&p.signature_algorithm, &p.tbs.signature),
+            &self.tbs_der()?,
+            &p.signature,
+            issuer_key,
+        )
+    }
+
+    /// The subject name as a structure (a CRL's issuer is compared with it).
+    pub(crate) fn subject_name(&self) -> &Name {
+        &self.parsed.tbs.subject
     }
 
     /// Whether this certificate names `issuer`'s subject as its issuer (the names compared as
@@ -617,6 +619,23 @@ impl Certificate {
     pub fn names_issuer(&self, issuer: &Certificate) -> bool {
         self.parsed.tbs.issuer == issuer.parsed.tbs.subject
     }
+}
+
+/// Whether `key` signed `tbs` with `signature`, where the signed structure names its algorithm
+/// twice (outside and inside what was signed, as certificates and CRLs do): both must be the
+/// key's suite's signature algorithm, without parameters.
+pub(crate) fn verify_signed(
+    (outer, inner): (&AlgorithmIdentifierOwned, &AlgorithmIdentifierOwned),
+    tbs: &[u8],
+    signature: &BitString,
+    key: &PublicKey,
+) -> Result<()> {
+    let expected = suite(key.suite()).signature_algorithm();
+    if outer != inner || outer.oid != expected || outer.parameters.is_some() {
+        return Err(Error::BadSignature);
+    }
+    let sig = signature.as_bytes().ok_or(Error::BadSignature)?;
+    key.verify(tbs, sig)
 }
 
 impl fmt::Debug for Certificate {

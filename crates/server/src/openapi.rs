@@ -73,6 +73,8 @@ pub const PATHS: &[&str] = &[
     "/qr/{id}",
     "/qr/{id}/answer",
     "/seal/api/v1/catalogue",
+    "/seal/api/v1/ca",
+    "/seal/api/v1/crl",
     "/seal/api/v1/signed",
 ];
 
@@ -89,11 +91,20 @@ fn seals(doc: &mut Value) {
     let s = "/seal/api/v1";
     let paths = &mut doc["paths"];
     paths[format!("{s}/catalogue")] = json!({ "get": op("Seal types with their shapes and sizes in mm (R13)", None, "SealCatalogue", false) });
+    paths[format!("{s}/ca")] = json!({ "get": op("The seal authority's root CA: every seal's maker certificate chains to it", None, "SealCa", false) });
+    paths[format!("{s}/crl")] = json!({ "get": {
+        "summary": "The seal root's CRL (DER, X.509 v2, signed by the root): every revoked maker certificate; thisUpdate now, nextUpdate a day later. A seal whose maker it lists fails GB/T 38540 seal verification step 3",
+        "responses": {
+            "200": { "description": "application/pkix-crl", "content": { "application/pkix-crl": { "schema": { "type": "string", "format": "binary" } } } },
+            "default": { "description": "Error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ErrorEnvelope" } } } }
+        }
+    } });
     paths[format!("{s}/signed")] = json!({ "post": op("A request made with a license (challenge from /authority/api/v1/challenges): impressions.upload|list, seals.list|collectable|collect|mine, collections.delete, seal_admins.list|add|remove, seal_grants.list|add|revoke|mine (R13–R16); payloads and results in yizhao-proto's seal module", Some("Signed"), "SignedResult", false) });
     let shape = json!({ "type": "object", "properties": {
         "code": { "type": "string" }, "name": { "type": "string" },
         "sizes_mm": { "type": "array", "items": { "type": "array", "items": { "type": "integer" }, "minItems": 2, "maxItems": 2 } }
     } });
+    doc["components"]["schemas"]["SealCa"] = obj(&[("root", "base64")]);
     doc["components"]["schemas"]["SealCatalogue"] = json!({
         "type": "array",
         "items": { "type": "object", "properties": {

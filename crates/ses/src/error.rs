@@ -21,6 +21,17 @@ pub enum SesError {
     /// The maker's certificate cannot be parsed, or its chain was rejected.
     #[error("制章者证书无效：{0}")]
     MakerCertificate(String),
+    /// The maker's certificate is listed in its issuer's certificate revocation list.
+    #[error("制章者证书已被吊销，该电子印章不再可信。")]
+    MakerRevoked,
+    /// The certificate revocation list given for the maker's issuer is not that issuer's (or
+    /// is malformed).
+    #[error("证书吊销列表无效：{0}")]
+    Crl(String),
+    /// The certificate revocation list is out of date at the time under test (its nextUpdate
+    /// is earlier), so it can't vouch that the maker is not revoked.
+    #[error("证书吊销列表已过期，无法确认制章者证书未被吊销。")]
+    CrlStale,
     /// The maker's signature does not verify over the seal information.
     #[error("电子印章签名验证失败，印章可能已被篡改。")]
     Signature,
@@ -59,6 +70,9 @@ impl SesError {
             SesError::Version(_) => "ses.version",
             SesError::Algorithm(_) => "ses.algorithm",
             SesError::MakerCertificate(_) => "ses.maker_certificate",
+            SesError::MakerRevoked => "ses.maker_revoked",
+            SesError::Crl(_) => "ses.crl_invalid",
+            SesError::CrlStale => "ses.crl_stale",
             SesError::Signature => "ses.signature",
             SesError::NotYetValid => "ses.not_yet_valid",
             SesError::Expired => "ses.expired",
@@ -92,6 +106,9 @@ mod tests {
             SesError::Version(String::new()),
             SesError::Algorithm(String::new()),
             SesError::MakerCertificate(String::new()),
+            SesError::MakerRevoked,
+            SesError::Crl(String::new()),
+            SesError::CrlStale,
             SesError::Signature,
             SesError::NotYetValid,
             SesError::Expired,

@@ -6,6 +6,7 @@ use std::time::Duration;
 use der::asn1::{Any, BitString, GeneralizedTime, Ia5String, OctetString, PrintableString};
 use der::{Decode, Encode};
 use x509_cert::time::Time;
+use yizhao_gm::crl::Crl;
 use yizhao_gm::x509::{Certificate, Oid, Usage, verify_chain};
 use yizhao_gm::{HashAlgorithm, PrivateKey, PublicKey, SuiteId};
 
@@ -594,16 +595,52 @@ impl Seal {
         self.check_validity(at)
     }
 
-    /// §1.4 seal step 3 (revocation aside): the maker's certificate chains to one of `roots`
-    /// through `intermediates`, is valid at `at` and may sign. Returns the chain, leaf first.
+    /// §1.4 seal step 3: the maker's certificate chains to one of `roots` through
+    /// `intermediates`, is valid at `at` and may sign, and — given its issuer's CRL — is not
+    /// revoked. Returns the chain, leaf first.
+    ///
+    /// The CRL must be signed by the certificate that issued the maker (else
+    /// [`SesError::Crl`]) and still current at `at`: a nextUpdate before `at` is
+    /// [`SesError::CrlStale`], since an old list says nothing about revocations since. A maker
+    /// it lists is [`SesError::MakerRevoked`], whatever the revocation date: in GB/T 38540 any
+    /// failure of this step is fatal. Without a CRL (`None`) revocation is not checked; callers
+    /// that can fetch the CRL pass it.
     pub fn verify_maker_chain(
         &self,
         intermediates: &[Certificate],
         roots: &[Certificate],
         at: u64,
+        crl: Option<&Crl>,
     ) -> Result<Vec<Certificate>> {
         let maker = self.parse_maker_certificate()?;
-        verify_chain(&maker, intermediates, roots, at, Usage::Signing, &[])
-            .map_err(|e| SesError::MakerCertificate(e.to_string()))
+        let chain = verify_chain(&maker, intermediates, roots, at, Usage::Signing, &[])
+            .map_err(|e| SesError::MakerCertificate(e.to_string()))?;
+        if let Some(crl) = crl {
+            // A chain is never empty (the leaf comes first); a self-signed maker is its own
+            // issuer.
+            let issuer = chain.get(1).or(chain.first()).unwrap_or(&maker);
+            check_crl(crl, issuer, at)?;
+            if crl.is_revoked(&maker) {
+                return Err(SesError::MakerRevoked);
+            }
+        }
+        Ok(chain)
+    }
+}
+
+/// `crl` is `issuer`'s and current at `at`.
+fn check_crl(crl: &Crl, issuer: &Certificate, at: u64) -> Result<()> {
+    crl.verify_signed_by(issuer).map_err(|e| {
+        SesError::Crl(match e {
+            yizhao_gm::Error::BadSignature => {
+                "签名验证失败，不是制章者证书签发机构的吊销列表".into()
+            }
+            other => other.to_string(),
+        })
+    })?;
+    match crl.next_update() {
+        Some(next) if next < at => Err(SesError::CrlStale),
+        Some(_) => Ok(()),
+        None => Err(SesError::Crl("缺少下次更新时间（nextUpdate）".into())),
     }
 }

@@ -26,4 +26,6 @@ pub use db::{Backend, Database, LitePool, Transaction};
 pub use error::{Result, StoreError};
 pub use members::{MemberRow, MemberSessionRow};
 pub use qr::QrRow;
-pub use seals::{ImpressionRow, SealAdminRow, SealCollectionRow, SealRow, SealUseGrantRow};
+pub use seals::{
+    ImpressionRow, RevokedSealMakerRow, SealAdminRow, SealCollectionRow, SealRow, SealUseGrantRow,
+};

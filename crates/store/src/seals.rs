@@ -217,6 +217,26 @@ sql::from_row!(SealUseGrantRow {
     revoked_by
 });
 
+/// A seal maker certificate that was revoked (the seal root's CRL lists it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokedSealMakerRow {
+    /// The certificate's serial number, lowercase hex.
+    pub serial: String,
+    /// The certificate (DER).
+    pub certificate: Vec<u8>,
+    /// When it was revoked (Unix seconds).
+    pub revoked_at: i64,
+    /// Why (the operator's words).
+    pub reason: String,
+}
+
+sql::from_row!(RevokedSealMakerRow {
+    serial,
+    certificate,
+    revoked_at,
+    reason
+});
+
 const IMPRESSION_COLS: &str = "id, uscc, seal_type, shape, width_mm, height_mm, picture, quality, uploaded_by, signature, uploaded_at, state, reviewed_by, reviewed_at, reason";
 const SEAL_COLS: &str = "id, uscc, seal_type, name, impression_id, valid_start, valid_end, made_at, made_by, seal, superseded_at";
 const COLLECTION_COLS: &str =
@@ -571,6 +591,65 @@ impl Transaction {
             .bind(name)
             .fetch_optional(self)
             .await
+    }
+
+    /// Just the certificate of the seal authority's key of that name: what a running server
+    /// compares with the one it holds, to notice a rotation made by another process.
+    pub async fn seal_key_certificate(&mut self, name: &str) -> Result<Option<Vec<u8>>> {
+        let row: Option<(Vec<u8>,)> =
+            sql::query_as("SELECT certificate FROM seal_keys WHERE name = $1")
+                .bind(name)
+                .fetch_optional(self)
+                .await?;
+        Ok(row.map(|(c,)| c))
+    }
+
+    /// Replace the sealed key `name` and its certificate, only if its certificate is still
+    /// `expected`; returns whether it was replaced. Two rotations that start from the same key
+    /// can't both succeed.
+    pub async fn replace_seal_key(
+        &mut self,
+        name: &str,
+        expected: &[u8],
+        keystore: &[u8],
+        certificate: &[u8],
+    ) -> Result<bool> {
+        let n = sql::query(
+            "UPDATE seal_keys SET keystore = $1, certificate = $2 WHERE name = $3 AND certificate = $4",
+        )
+        .bind(keystore)
+        .bind(certificate)
+        .bind(name)
+        .bind(expected)
+        .execute(self)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Record a revoked seal maker certificate.
+    pub async fn insert_revoked_seal_maker(&mut self, r: &RevokedSealMakerRow) -> Result<()> {
+        sql::query(
+            "INSERT INTO revoked_seal_makers (serial, certificate, revoked_at, reason) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&r.serial)
+        .bind(&r.certificate)
+        .bind(r.revoked_at)
+        .bind(&r.reason)
+        .execute(self)
+        .await?;
+        Ok(())
+    }
+
+    /// Every revoked seal maker certificate, oldest revocation first (the CRL's entries).
+    pub async fn revoked_seal_makers(&mut self) -> Result<Vec<RevokedSealMakerRow>> {
+        sql::query_as(
+            "SELECT serial, certificate, revoked_at, reason FROM revoked_seal_makers \
+             ORDER BY revoked_at, serial",
+        )
+        .fetch_all(self)
+        .await
     }
 
     /// Store one of the seal authority's sealed keys with its certificate.

@@ -142,6 +142,13 @@ impl Client {
         self.send(self.http.get(url)).await
     }
 
+    /// `GET /seal/api/v1/crl`: the seal root's CRL (DER) of revoked maker certificates, as
+    /// served; the caller checks it against the root it trusts.
+    pub async fn seal_crl(&self) -> Result<Vec<u8>> {
+        let url = format!("{}{}/crl", self.server, yizhao_proto::seal::PREFIX);
+        self.send_raw(self.http.get(url)).await
+    }
+
     /// `POST /status`: whether a license may be used now.
     pub async fn status(&self, req: &StatusRequest) -> Result<StatusResponse> {
         self.post("/status", req).await
@@ -184,6 +191,13 @@ impl Client {
     }
 
     async fn send<R: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<R> {
+        let bytes = self.send_raw(req).await?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| WalletError::Format(format!("服务器应答无法解析: {e}")))
+    }
+
+    /// The body of a successful answer as is; an error answer becomes the server's refusal.
+    async fn send_raw(&self, req: reqwest::RequestBuilder) -> Result<Vec<u8>> {
         let resp = req
             .send()
             .await
@@ -205,8 +219,7 @@ impl Client {
                 },
             });
         }
-        serde_json::from_slice(&bytes)
-            .map_err(|e| WalletError::Format(format!("服务器应答无法解析: {e}")))
+        Ok(bytes.to_vec())
     }
 }
 

@@ -15,6 +15,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use yizhao_gm::crl::Crl;
 use yizhao_gm::keystore::Password;
 use yizhao_impression::Adjustments;
 use yizhao_impression::form::{self, Design, Refusal};
@@ -24,6 +25,7 @@ use yizhao_proto::seal::{
     CollectionRef, ImpressionItem, ImpressionRecords, MySealGrants, SealAdminItem, SealGrantItem,
     SealGrantRef, SealItem, UploadImpression,
 };
+use yizhao_ses::SesError;
 
 use crate::error::{Result, WalletError};
 use crate::flows::Wallet;
@@ -185,24 +187,30 @@ pub fn prepare_impression(
     Ok(form::prepare(image, adjustments, &design)?.into_upload()?)
 }
 
-/// The seal authority's answer is checked before it is kept: a GB/T 38540 `SESeal` of the
-/// seal asked for, signed by its maker, that lists this license's certificate (§1.4 steps 1–3;
-/// the maker's chain is checked where the seal is used).
-/// A collected seal is kept only if it is a well-formed seal whose maker signature verifies, made
-/// by a maker certificate under the seal authority's `root` and valid `at` (Unix seconds), the
-/// seal asked for, and holding this license's certificate.
+/// The seal authority's answer is checked before it is kept (§1.4 seal steps 1–4): a
+/// well-formed GB/T 38540 seal whose maker signature verifies, made by a maker certificate under
+/// the seal authority's `root`, valid `at` (Unix seconds) and not revoked according to `crl` (the
+/// root's own, current at `at`), the seal asked for, holding this license's certificate.
+/// A revoked maker, or a CRL that is not the root's or is stale, is refused with the seal
+/// check's stable code (`ses.maker_revoked`, `ses.crl_invalid`, `ses.crl_stale`).
 fn check_collected(
     c: &CollectedSeal,
     license: &StoredLicense,
     root: &yizhao_gm::x509::Certificate,
+    crl: &Crl,
     at: u64,
 ) -> Result<()> {
     let bad = |what: &str| WalletError::Format(format!("领取到的印章无效: {what}"));
     let seal = yizhao_ses::Seal::from_der(&c.der).map_err(|e| bad(&e.to_string()))?;
     seal.check_structure().map_err(|e| bad(&e.to_string()))?;
     seal.verify(at).map_err(|e| bad(&e.to_string()))?;
-    seal.verify_maker_chain(&[], std::slice::from_ref(root), at)
-        .map_err(|e| bad(&e.to_string()))?;
+    seal.verify_maker_chain(&[], std::slice::from_ref(root), at, Some(crl))
+        .map_err(|e| match e {
+            SesError::MakerRevoked | SesError::Crl(_) | SesError::CrlStale => {
+                refused(e.code(), format!("已拒绝领取该印章：{e}"))
+            }
+            other => bad(&other.to_string()),
+        })?;
     if seal.info().es_id != c.seal.id {
         return Err(bad("不是所领取的印章"));
     }
@@ -210,6 +218,14 @@ fn check_collected(
         return Err(bad("印章的证书列表里没有本执照的证书"));
     }
     Ok(())
+}
+
+/// The seal root's CRL as served, parsed (its issuer and dates are checked with the seal).
+fn parse_crl(der: &[u8]) -> Result<Crl> {
+    Crl::from_der(der).map_err(|e| {
+        let e = SesError::Crl(e.to_string());
+        refused(e.code(), format!("已拒绝领取该印章：{e}"))
+    })
 }
 
 /// Whether `id` can name a file: the seal authority's ids are hex.
@@ -454,8 +470,9 @@ impl Wallet {
         let root = pinned_seal_root(self.home(), &self.client().seal_ca().await?.root)?;
         let root = yizhao_gm::x509::Certificate::from_der(&root)
             .map_err(|e| WalletError::Format(format!("印章系统根证书无效: {e}")))?;
+        let crl = parse_crl(&self.client().seal_crl().await?)?;
         let at = u64::try_from(crate::time::now_unix()).unwrap_or(0);
-        check_collected(&collected, &lic, &root, at)?;
+        check_collected(&collected, &lic, &root, &crl, at)?;
         store_seal(self.home(), &lic.license_id, &collected)
     }
 
@@ -730,7 +747,9 @@ mod tests {
             downloaded_at: 1_795_000_000,
         };
         let (root, _) = ca("root", None);
-        let e = check_collected(&collected("c011ec7"), &license, &root, 1_795_000_100).unwrap_err();
+        let crl = root_crl(&root, &[], 1_795_100_000);
+        let e = check_collected(&collected("c011ec7"), &license, &root, &crl, 1_795_000_100)
+            .unwrap_err();
         assert_eq!(code(&e), "wallet.format");
         assert!(e.to_string().contains("领取到的印章无效"), "{e}");
 
@@ -760,12 +779,132 @@ mod tests {
         let seal = yizhao_ses::Seal::build(&info, &maker_key, &maker).unwrap();
         let mut c = collected("c011ec7");
         c.der = seal.to_der().to_vec();
-        check_collected(&c, &license, &root, 1_795_000_100).unwrap();
-        let (other_root, _) = ca("other", None);
-        let e = check_collected(&c, &license, &other_root, 1_795_000_100).unwrap_err();
+        check_collected(&c, &license, &root, &crl, 1_795_000_100).unwrap();
+        let (other_root, other_key) = ca("other", None);
+        let other_crl = root_crl_with(&other_root, &other_key, &[], 1_795_100_000);
+        let e = check_collected(&c, &license, &other_root, &other_crl, 1_795_000_100).unwrap_err();
         assert_eq!(code(&e), "wallet.format", "another root");
-        let e = check_collected(&c, &license, &root, 1_795_200_000).unwrap_err();
+        let late = root_crl(&root, &[], 1_795_300_000);
+        let e = check_collected(&c, &license, &root, &late, 1_795_200_000).unwrap_err();
         assert_eq!(code(&e), "wallet.format", "after the seal's end");
+    }
+
+    /// The root's CRL listing `revoked`, current from 1_795_000_000 until `next_update`.
+    fn root_crl(
+        root: &yizhao_gm::x509::Certificate,
+        revoked: &[(&[u8], u64)],
+        next_update: u64,
+    ) -> Crl {
+        root_crl_with(root, &ca_key_of_root(), revoked, next_update)
+    }
+
+    fn root_crl_with(
+        issuer: &yizhao_gm::x509::Certificate,
+        key: &yizhao_gm::PrivateKey,
+        revoked: &[(&[u8], u64)],
+        next_update: u64,
+    ) -> Crl {
+        Crl::issue(issuer, key, 1_795_000_000, next_update, revoked).unwrap()
+    }
+
+    /// A collected seal (valid 1_795_000_000..1_795_100_000) made by a maker under `root`,
+    /// holding `license`'s certificate, and that maker.
+    fn real_seal(
+        root: &yizhao_gm::x509::Certificate,
+    ) -> (CollectedSeal, StoredLicense, yizhao_gm::x509::Certificate) {
+        let (maker, maker_key) = ca("maker", Some((root, &ca_key_of_root())));
+        let (holder, _) = ca("holder", Some((root, &ca_key_of_root())));
+        let face = serde_json::json!({
+            "uscc": "91420500MA4F000X1A", "name": "宜昌市示范建设工程有限公司",
+            "kind": "有限责任公司", "legal_representative": "张伟",
+            "registered_capital": "1000万元", "established": "2015-01-01",
+            "business_term": "长期", "domicile": "宜昌", "business_scope": "施工",
+            "registration_authority": "宜昌市市场监督管理局", "locality": "420502"
+        });
+        let license = StoredLicense {
+            license_id: "0a1b".into(),
+            uscc: "91420500MA4F000X1A".into(),
+            entity_name: "宜昌市示范建设工程有限公司".into(),
+            role: "legal_representative".into(),
+            certificate: holder.to_der().to_vec(),
+            chain: vec![],
+            face: serde_json::from_value(face).unwrap(),
+            downloaded_at: 1_795_000_000,
+        };
+        let info = yizhao_ses::seal::SealInfo {
+            header: yizhao_ses::seal::Header::v4("test"),
+            es_id: "5ea1".into(),
+            property: yizhao_ses::seal::PropertyInfo {
+                seal_type: 6,
+                name: "宜昌市示范建设工程有限公司投标专用章".into(),
+                cert_list: yizhao_ses::seal::CertList::Certs(vec![license.certificate.clone()]),
+                create_date: 1_795_000_000,
+                valid_start: 1_795_000_000,
+                valid_end: 1_795_100_000,
+            },
+            picture: yizhao_ses::seal::Picture::png(
+                yizhao_impression::sample::seal_photo(64),
+                40,
+                40,
+            ),
+            ext_datas: None,
+        };
+        let seal = yizhao_ses::Seal::build(&info, &maker_key, &maker).unwrap();
+        let mut c = collected("c011ec7");
+        c.der = seal.to_der().to_vec();
+        (c, license, maker)
+    }
+
+    #[test]
+    fn a_seal_is_kept_only_if_the_roots_current_crl_does_not_list_its_maker() {
+        let (root, _) = ca("root", None);
+        let (c, license, maker) = real_seal(&root);
+        let at = 1_795_000_100;
+        // A good CRL (listing another certificate): kept.
+        let good = root_crl(&root, &[(&[0x7f, 0x01], at - 50)], at + 86_400);
+        check_collected(&c, &license, &root, &good, at).unwrap();
+        // The maker revoked: refused with the stable code and a Chinese message.
+        let revoked = root_crl(&root, &[(maker.serial(), at - 50)], at + 86_400);
+        let e = check_collected(&c, &license, &root, &revoked, at).unwrap_err();
+        assert_eq!(code(&e), "ses.maker_revoked");
+        assert!(e.to_string().contains("制章者证书已被吊销"), "{e}");
+        // A CRL signed by another key (with the root's name): not the root's, refused.
+        let stranger = yizhao_gm::x509::Certificate::issue(
+            &yizhao_gm::x509::CertificateParams {
+                subject: yizhao_gm::x509::DistinguishedName {
+                    country: Some("CN".into()),
+                    organization: Some("test".into()),
+                    organizational_unit: None,
+                    common_name: "root".into(),
+                    serial_number: None,
+                },
+                serial: vec![9],
+                not_before: 1_794_000_000,
+                not_after: 1_800_000_000,
+                kind: yizhao_gm::x509::CertKind::Ca { path_len: Some(0) },
+                extensions: vec![],
+            },
+            &stranger_key().public_key(),
+            yizhao_gm::x509::Issuer::SelfSigned(&stranger_key()),
+        )
+        .unwrap();
+        let forged = root_crl_with(&stranger, &stranger_key(), &[], at + 86_400);
+        let e = check_collected(&c, &license, &root, &forged, at).unwrap_err();
+        assert_eq!(code(&e), "ses.crl_invalid");
+        assert!(e.to_string().contains("吊销列表无效"), "{e}");
+        // A stale CRL (nextUpdate before now), even one that lists nobody: refused.
+        let stale = root_crl(&root, &[], at - 1);
+        let e = check_collected(&c, &license, &root, &stale, at).unwrap_err();
+        assert_eq!(code(&e), "ses.crl_stale");
+        assert!(e.to_string().contains("已过期"), "{e}");
+        // Bytes that are no CRL at all.
+        let e = parse_crl(b"not a crl").unwrap_err();
+        assert_eq!(code(&e), "ses.crl_invalid");
+        assert_eq!(parse_crl(good.to_der()).unwrap(), good);
+    }
+
+    fn stranger_key() -> yizhao_gm::PrivateKey {
+        yizhao_gm::PrivateKey::generate(yizhao_gm::SuiteId::Gm, &mut SeededRng::new(4242))
     }
 
     #[test]

@@ -116,3 +116,98 @@ fn admin_create_staff_and_reviewer_make_an_account_once_and_audit_it() {
         .unwrap();
     assert!(out.status.success());
 }
+
+#[test]
+fn admin_rotate_seal_maker_revokes_the_maker_and_prints_both_serials() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+
+    let data = tempfile::tempdir().unwrap();
+    let rotate = || {
+        yizhao()
+            .args([
+                "admin",
+                "rotate-seal-maker",
+                "--reason",
+                "制章密钥疑似泄露",
+                "--data",
+            ])
+            .arg(data.path())
+            .env("YIZHAO_KEY_PASSWORD", "test-key-password")
+            .output()
+            .unwrap()
+    };
+    // No instance in the folder yet: nothing is made, nothing revoked.
+    let out = rotate();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("no yizhao database"), "{stderr}");
+    assert!(!data.path().join("yizhao.db").exists());
+
+    // An instance (made by another operator command), then two rotations in a row.
+    let mut child = yizhao()
+        .args([
+            "admin",
+            "create-reviewer",
+            "--username",
+            "q1",
+            "--name",
+            "钱坤",
+        ])
+        .args(["--password-stdin", "--data"])
+        .arg(data.path())
+        .env("YIZHAO_KEY_PASSWORD", "test-key-password")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "review-pass-1").unwrap();
+    assert!(child.wait_with_output().unwrap().status.success());
+    let serials = |out: std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let field = |prefix: &str| {
+            stdout
+                .lines()
+                .find_map(|l| l.strip_prefix(prefix))
+                .unwrap_or_else(|| panic!("no {prefix:?} in {stdout}"))
+                .to_owned()
+        };
+        (field("revoked seal maker "), field("new seal maker "))
+    };
+    let (old1, new1) = serials(rotate());
+    let (old2, new2) = serials(rotate());
+    assert_ne!(old1, new1);
+    assert_eq!(
+        old2, new1,
+        "the second rotation revokes the maker the first one made"
+    );
+    assert_ne!(new2, new1);
+    assert!(
+        new2.len() >= 2 && new2.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{new2}"
+    );
+
+    // An empty reason is refused with its code.
+    let out = yizhao()
+        .args(["admin", "rotate-seal-maker", "--reason", " ", "--data"])
+        .arg(data.path())
+        .env("YIZHAO_KEY_PASSWORD", "test-key-password")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("seal.rotation_reason"), "{stderr}");
+
+    let out = yizhao()
+        .args(["audit", "verify", "--data"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+}

@@ -4,7 +4,7 @@
 //! library on the same data folder while the server is stopped — the review page comes later);
 //! the seal is collected, listed, exported as a DER file OpenSSL parses, deleted and collected
 //! again; seal admins and seal use grants are named, listed and revoked, and an admin collects
-//! through its appointment.
+//! through its appointment, after the operator rotated the seal maker.
 #![cfg(unix)]
 
 use std::path::Path;
@@ -261,6 +261,45 @@ fn impressions_collection_export_seal_admins_and_grants_end_to_end() {
     assert_eq!(code, "wallet.input");
     zhang.ok(&["seals", "collect", "--seal", &seal_id]);
 
+    // The operator rotates the seal maker (issue #5; with the server stopped, as for the review
+    // above: each process keeps its own tail of the audit chain). Seals collected from now on
+    // are signed by the new maker, and the wallet, which checks them against the root's CRL
+    // (`GET /seal/api/v1/crl`, listing the old maker), keeps them.
+    let addr = server.addr;
+    server.stop();
+    let out = crate::yizhao()
+        .args([
+            "admin",
+            "rotate-seal-maker",
+            "--reason",
+            "年度轮换",
+            "--data",
+        ])
+        .arg(&data)
+        .env("YIZHAO_KEY_PASSWORD", KEY_PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let serial = |prefix: &str| -> Vec<u8> {
+        let hex = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} in {stdout}"));
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    let (old_maker, new_maker) = (serial("revoked seal maker "), serial("new seal maker "));
+    let server = Server::start_at(addr, &data, false, &[]);
+    let contains = |der: &[u8], serial: &[u8]| der.windows(serial.len()).any(|w| w == serial);
+    assert!(contains(&der, &old_maker), "the first collection's maker");
+
     // R15: a license admin becomes the seal admin of bid seals, and collects through it.
     let li_na = demo_person("李娜").unwrap();
     let mut args = vec!["admins", "add"];
@@ -297,6 +336,13 @@ fn impressions_collection_export_seal_admins_and_grants_end_to_end() {
     assert_eq!(code, "seal.choose_grant");
     let held = li.ok(&["seals", "collect", "--seal", &seal_id, "--grant", &admin_id]);
     assert_eq!(held["grant_id"], admin_id.as_str());
+    let li_seal = std::fs::read(
+        li.home
+            .join("seals")
+            .join(format!("{}.esl", held["collection_id"].as_str().unwrap())),
+    )
+    .unwrap();
+    assert!(contains(&li_seal, &new_maker) && !contains(&li_seal, &old_maker));
 
     // R16: a use grant to an agent (who needs a license authorization first), then revoked.
     let wang = demo_person("王强").unwrap();

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod crl;
 mod keys;
 mod keystore;
 mod openssl;

@@ -513,3 +513,168 @@ fn openssl_verifies_intl_certificates_and_signatures() {
     assert!(ok, "{out}");
     assert_eq!(suite(SuiteId::Intl).hash(b"pdf bytes").len(), 32);
 }
+
+/// (offset, depth) of the top-level elements of a DER file, as `openssl asn1parse` lists them.
+fn top_level(file: &std::path::Path) -> Vec<usize> {
+    let (ok, out) = openssl(&[&"asn1parse", &"-inform", &"DER", &"-in", &file]);
+    assert!(ok, "{out}");
+    out.lines()
+        .filter(|l| l.contains("d=1 "))
+        .filter_map(|l| l.split_once(':')?.0.trim().parse().ok())
+        .collect()
+}
+
+/// `openssl asn1parse -strparse offset -out out`: the element at `offset` (a BIT STRING's
+/// content without its unused-bits byte).
+fn strparse(file: &std::path::Path, offset: usize, out: &std::path::Path) {
+    let (ok, text) = openssl(&[
+        &"asn1parse",
+        &"-inform",
+        &"DER",
+        &"-in",
+        &file,
+        &"-strparse",
+        &offset.to_string(),
+        &"-out",
+        &out,
+        &"-noout",
+    ]);
+    assert!(ok, "{text}");
+}
+
+/// An SM2 CRL judged by OpenSSL. OpenSSL 3.0 cannot verify it with `openssl crl -CAfile`: the
+/// CRL check has no way to take the SM2 ID (`-vfyopt` reaches only the certificate under test,
+/// not CRLs), so it verifies with the empty default ID and prints "verify failure"; `openssl
+/// verify -crl_check` fails the same way ("CRL signature failure"). So OpenSSL parses the CRL
+/// (`crl -text`: version, algorithm, revoked serial, CRL number), and checks the signature with
+/// `pkeyutl -verify … -pkeyopt distid:1234567812345678` over the TBSCertList it extracts itself
+/// (`asn1parse -strparse`), with the key it takes from the root certificate (`x509 -pubkey`).
+#[test]
+fn openssl_parses_our_sm2_crl_and_verifies_its_signature() {
+    let d = Dir::new();
+    let p = pki(SuiteId::Gm, 21);
+    let crl = yizhao_gm::crl::Crl::issue(
+        &p.root,
+        &p.root_key,
+        NOW,
+        NOW + 86_400,
+        &[(p.ca.serial(), NOW - 60)],
+    )
+    .unwrap();
+    let file = d.write("crl.der", crl.to_der());
+    let (ok, text) = openssl(&[
+        &"crl", &"-inform", &"DER", &"-in", &file, &"-text", &"-noout",
+    ]);
+    assert!(ok, "{text}");
+    assert!(text.contains("Version 2 (0x1)"), "{text}");
+    assert!(text.contains("SM2-with-SM3"), "{text}");
+    assert!(text.contains("X509v3 CRL Number"), "{text}");
+    assert!(text.contains("X509v3 Authority Key Identifier"), "{text}");
+    let serial = hex::encode_upper(p.ca.serial());
+    assert!(
+        text.contains(&format!("Serial Number: {serial}")),
+        "{serial} not listed: {text}"
+    );
+    // The signature, over what OpenSSL says the TBSCertList is.
+    let top = top_level(&file);
+    assert_eq!(top.len(), 3, "TBSCertList, algorithm, signature: {top:?}");
+    let (tbs, sig) = (d.p("tbs.der"), d.p("sig.der"));
+    strparse(&file, top[0], &tbs);
+    strparse(&file, top[2], &sig);
+    assert_eq!(std::fs::read(&tbs).unwrap(), crl.tbs_der().unwrap());
+    let root = write_cert(&d, "root.pem", &p.root);
+    let (ok, out) = openssl(&[&"x509", &"-in", &root, &"-pubkey", &"-noout"]);
+    assert!(ok, "{out}");
+    let pubkey = d.write("root-pub.pem", out);
+    let verify = |tbs: &PathBuf| {
+        openssl(&[
+            &"pkeyutl",
+            &"-verify",
+            &"-rawin",
+            &"-digest",
+            &"sm3",
+            &"-pubin",
+            &"-inkey",
+            &pubkey,
+            &"-in",
+            tbs,
+            &"-sigfile",
+            &sig,
+            &"-pkeyopt",
+            &DISTID,
+        ])
+    };
+    let (ok, out) = verify(&tbs);
+    assert!(
+        ok && out.contains("Signature Verified Successfully"),
+        "{out}"
+    );
+    // The judge can fail: the same CRL with another serial listed is refused.
+    let mut bad = std::fs::read(&tbs).unwrap();
+    let pos = bad
+        .windows(p.ca.serial().len())
+        .position(|w| w == p.ca.serial())
+        .unwrap();
+    bad[pos] ^= 1;
+    let (ok, out) = verify(&d.write("tbs-bad.der", &bad));
+    assert!(!ok, "{out}");
+}
+
+/// The same builder with the intl suite, which OpenSSL checks end to end: `openssl crl
+/// -CAfile` says "verify OK", and `openssl verify -crl_check` finds the listed CA revoked.
+#[test]
+fn openssl_verifies_our_intl_crl_and_finds_the_revoked_certificate() {
+    let d = Dir::new();
+    let p = pki(SuiteId::Intl, 22);
+    let root = write_cert(&d, "root.pem", &p.root);
+    let ca = write_cert(&d, "ca.pem", &p.ca);
+    let issue = |revoked: &[(&[u8], u64)]| {
+        yizhao_gm::crl::Crl::issue(&p.root, &p.root_key, NOW, NOW + 86_400, revoked).unwrap()
+    };
+    let crl = issue(&[(p.ca.serial(), NOW - 60)]);
+    let file = d.write("crl.der", crl.to_der());
+    let (ok, out) = openssl(&[
+        &"crl", &"-inform", &"DER", &"-in", &file, &"-CAfile", &root, &"-noout",
+    ]);
+    assert!(ok && out.contains("verify OK"), "{out}");
+    // `openssl crl` exits 0 on a bad signature too: its words are the verdict. Another serial
+    // listed in the same bytes fails.
+    let mut der = crl.to_der().to_vec();
+    let pos = der
+        .windows(p.ca.serial().len())
+        .position(|w| w == p.ca.serial())
+        .unwrap();
+    der[pos] ^= 1;
+    let bad = d.write("bad.der", &der);
+    let (_, out) = openssl(&[
+        &"crl", &"-inform", &"DER", &"-in", &bad, &"-CAfile", &root, &"-noout",
+    ]);
+    assert!(out.contains("verify failure"), "{out}");
+    let at = format!("{}", NOW + 60);
+    let pem_file = d.write("crl.pem", crl.to_pem().unwrap());
+    let (ok, out) = openssl(&[
+        &"verify",
+        &"-attime",
+        &at,
+        &"-crl_check",
+        &"-CRLfile",
+        &pem_file,
+        &"-CAfile",
+        &root,
+        &ca,
+    ]);
+    assert!(!ok && out.contains("certificate revoked"), "{out}");
+    let empty = d.write("empty.pem", issue(&[]).to_pem().unwrap());
+    let (ok, out) = openssl(&[
+        &"verify",
+        &"-attime",
+        &at,
+        &"-crl_check",
+        &"-CRLfile",
+        &empty,
+        &"-CAfile",
+        &root,
+        &ca,
+    ]);
+    assert!(ok && out.contains(": OK"), "{out}");
+}

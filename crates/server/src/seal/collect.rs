@@ -8,7 +8,7 @@ use yizhao_domain::time::Timestamp;
 use yizhao_proto::seal as api;
 use yizhao_store::{SealCollectionRow, SealRow, Transaction};
 
-use super::impressions::seal_item;
+use super::impressions::{seal_item, sign};
 use super::{Seals, use_grant};
 use crate::authority::Actor;
 use crate::error::ApiError;
@@ -114,12 +114,13 @@ impl Seals {
             .await?
             .ok_or_else(|| ApiError::internal(&"seal without its impression"))?;
         let info = self.seal_info(&seal, &impression, vec![actor.license.certificate.clone()])?;
+        let maker = self.current_maker(tx).await?;
         let row = SealCollectionRow {
             id: random_hex(self.rng.as_ref(), 16),
             seal_id: seal.id.clone(),
             license_serial: actor.license.serial.clone(),
             grant_id,
-            seal: self.sign(&info)?,
+            seal: sign(&maker, &info)?,
             collected_at: self.now(),
             deleted_at: None,
         };

@@ -11,6 +11,7 @@ use yizhao_store::{ImpressionRow, SealRow, Transaction};
 
 use super::{Seals, seal_type};
 use crate::authority::Actor;
+use crate::cert_keys::Issued;
 use crate::error::ApiError;
 use crate::rng::random_hex;
 
@@ -291,15 +292,16 @@ impl Seals {
             superseded_at: None,
         };
         let info = self.seal_info(&row, impression, vec![])?;
-        row.seal = self.sign(&info)?;
+        let maker = self.current_maker(tx).await?;
+        row.seal = sign(&maker, &info)?;
         tx.insert_seal(&row).await?;
         Ok(row)
     }
+}
 
-    /// Sign seal information with the maker's key: the `SESeal` (DER).
-    pub(super) fn sign(&self, info: &SealInfo) -> Result<Vec<u8>, ApiError> {
-        yizhao_ses::Seal::build(info, &self.keys.maker_key, &self.keys.maker)
-            .map(|s| s.to_der().to_vec())
-            .map_err(|e| ApiError::internal(&e))
-    }
+/// Sign seal information with `maker`'s key: the `SESeal` (DER).
+pub(super) fn sign(maker: &Issued, info: &SealInfo) -> Result<Vec<u8>, ApiError> {
+    yizhao_ses::Seal::build(info, &maker.key, &maker.cert)
+        .map(|s| s.to_der().to_vec())
+        .map_err(|e| ApiError::internal(&e))
 }

@@ -11,9 +11,9 @@ mod impressions;
 pub mod keys;
 
 pub use impressions::MAX_PICTURE_BYTES;
-pub use keys::SealKeys;
+pub use keys::{Rotation, SealKeys};
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use yizhao_domain::authority::{GrantStatus, Period, Role, Scope};
 use yizhao_domain::seal::{
@@ -28,8 +28,12 @@ use yizhao_store::{Database, SealAdminRow, SealUseGrantRow, Transaction};
 use crate::authority::{
     Actor, Authority, mask_id, scope_of_mode, unknown_action, unparsable as parse_error,
 };
+use crate::cert_keys::Issued;
 use crate::error::ApiError;
 use crate::rng::{RandomSource, random_hex};
+
+/// How long a CRL of the seal root stays current (its nextUpdate is this many days on).
+const CRL_DAYS: u64 = 1;
 
 /// Settings of the seal authority.
 #[derive(Debug, Clone)]
@@ -56,7 +60,14 @@ pub struct Seals {
     clock: Arc<dyn Clock>,
     rng: Arc<dyn RandomSource>,
     authority: Arc<Authority>,
-    keys: SealKeys,
+    /// The root CA and its key (it signs maker certificates and the CRL).
+    root: Issued,
+    /// The maker that signs seals now. Another process (`yizhao admin rotate-seal-maker`) may
+    /// replace it in the database; [`Seals::current_maker`] notices before each seal is signed.
+    maker: RwLock<Arc<Issued>>,
+    /// The key password, kept to open a maker rotated elsewhere and to seal a new one.
+    password: Password,
+    kdf: KdfParams,
     config: SealConfig,
 }
 
@@ -114,14 +125,128 @@ impl Seals {
             clock,
             rng,
             authority,
-            keys,
+            root: Issued {
+                cert: keys.root,
+                key: keys.root_key,
+            },
+            maker: RwLock::new(Arc::new(Issued {
+                cert: keys.maker,
+                key: keys.maker_key,
+            })),
+            password: Password::new(password.expose().to_owned()),
+            kdf,
             config,
         })
     }
 
     /// The root CA certificate every seal's maker certificate chains to.
     pub fn root_certificate(&self) -> &yizhao_gm::x509::Certificate {
-        &self.keys.root
+        &self.root.cert
+    }
+
+    /// The maker certificate this instance signs with now (as of its last check of the
+    /// database).
+    pub fn maker_certificate(&self) -> yizhao_gm::x509::Certificate {
+        self.held_maker().cert.clone()
+    }
+
+    fn held_maker(&self) -> Arc<Issued> {
+        // A panic while the lock was held can't leave the Arc half-written: take it as is.
+        self.maker
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The maker stored now: the one held, unless another process rotated it, in which case the
+    /// new one is loaded and held from now on. One query of the stored certificate in `tx`.
+    async fn current_maker(&self, tx: &mut Transaction) -> Result<Arc<Issued>, ApiError> {
+        let held = self.held_maker();
+        let Some(fresh) = keys::changed_maker(tx, &held.cert, &self.password).await? else {
+            return Ok(held);
+        };
+        let fresh = Arc::new(fresh);
+        *self.maker.write().unwrap_or_else(PoisonError::into_inner) = fresh.clone();
+        tracing::info!(
+            maker.serial = %keys::serial_hex(&fresh.cert),
+            "seal maker changed in the database (rotated elsewhere); loaded"
+        );
+        Ok(fresh)
+    }
+
+    /// Revoke the current seal maker for `reason` and make a new maker key and certificate
+    /// under the same root (issue #5), audited as the operator's. Seals made earlier fail
+    /// verification against the root's CRL ([`Seals::crl`]) from now on; new seals are signed
+    /// by the new maker, here at once and in other processes before their next seal.
+    pub async fn rotate_maker(&self, reason: &str) -> Result<Rotation, ApiError> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 200 {
+            return Err(ApiError::bad_request(
+                "seal.rotation_reason",
+                "请填写更换制章者证书的原因（不超过 200 字）。",
+            ));
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        // Revoke the maker stored now, which may already differ from the one held here.
+        let current = self.current_maker(&mut tx).await?;
+        let new = keys::rotate(
+            &mut tx,
+            &self.root,
+            &current.cert,
+            (&self.password, self.kdf),
+            self.rng.as_ref(),
+            (now, reason),
+        )
+        .await?;
+        let (old_serial, new_serial) =
+            (keys::serial_hex(&current.cert), keys::serial_hex(&new.cert));
+        crate::audit::record(
+            &self.db,
+            &mut tx,
+            now,
+            ("operator", "seal.maker_rotate", "seal-authority"),
+            &serde_json::json!({ "revoked": old_serial, "new": new_serial, "reason": reason }),
+        )
+        .await?;
+        tx.commit().await?;
+        let rotation = Rotation {
+            old: current.cert.clone(),
+            new: new.cert.clone(),
+        };
+        *self.maker.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(new);
+        tracing::info!(maker.revoked = %old_serial, maker.new = %new_serial, "seal maker rotated");
+        Ok(rotation)
+    }
+
+    /// The root's CRL (DER): every revoked maker, thisUpdate now, nextUpdate a day later,
+    /// signed by the root key. Issued afresh on each call, so it is never stale when served.
+    pub async fn crl(&self) -> Result<Vec<u8>, ApiError> {
+        let now =
+            u64::try_from(self.now()).map_err(|_| ApiError::internal(&"clock before 1970"))?;
+        let mut tx = self.db.read().await?;
+        let revoked = tx
+            .revoked_seal_makers()
+            .await?
+            .into_iter()
+            .map(|r| {
+                let serial = hex::decode(&r.serial).map_err(|e| ApiError::internal(&e))?;
+                let at = u64::try_from(r.revoked_at)
+                    .map_err(|_| ApiError::internal(&"revocation before 1970"))?;
+                Ok((serial, at))
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        let entries: Vec<(&[u8], u64)> =
+            revoked.iter().map(|(s, at)| (s.as_slice(), *at)).collect();
+        yizhao_gm::crl::Crl::issue(
+            &self.root.cert,
+            &self.root.key,
+            now,
+            now + CRL_DAYS * 86_400,
+            &entries,
+        )
+        .map(|c| c.to_der().to_vec())
+        .map_err(|e| ApiError::internal(&e))
     }
 
     fn now(&self) -> i64 {

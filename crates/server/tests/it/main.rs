@@ -5,6 +5,7 @@
 
 mod authority;
 mod impression_qr;
+mod maker_rotation;
 mod members;
 mod pages;
 mod qr;

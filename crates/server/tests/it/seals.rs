@@ -49,7 +49,7 @@ pub(crate) async fn seal(
 }
 
 /// `name` verified and holding the company's license (index 0).
-async fn holder(app: &TestApp, name: &str) -> Phone {
+pub(crate) async fn holder(app: &TestApp, name: &str) -> Phone {
     let mut p = person(name);
     p.realname(app).await.unwrap();
     p.download(app, &uscc(), None).await.unwrap();
@@ -354,7 +354,7 @@ async fn an_impression_is_uploaded_reviewed_made_and_collected() {
         let ses = yizhao_ses::Seal::from_der(&mine.der).unwrap();
         let at = u64::try_from(T0).unwrap() + 60;
         ses.verify(at).unwrap();
-        ses.verify_maker_chain(&[], &[app.seals.root_certificate().clone()], at)
+        ses.verify_maker_chain(&[], &[app.seals.root_certificate().clone()], at, None)
             .unwrap();
         assert!(ses.holds_certificate(&zw.licenses[0].0.certificate));
         assert_eq!(

@@ -33,6 +33,7 @@ pub fn png() -> Vec<u8> {
 /// certificates (with a yizhao `2.25.<uuid>` extension, as the platform's licenses have).
 pub struct Pki {
     pub root: Certificate,
+    pub root_key: PrivateKey,
     pub maker_key: PrivateKey,
     pub maker: Certificate,
     pub holder_key: PrivateKey,
@@ -105,6 +106,7 @@ pub fn pki(seed: u64) -> Pki {
     let (other_holder_key, other_holder) = holder("李娜", "91350100M000100Y43", &mut rng);
     Pki {
         root,
+        root_key,
         maker_key,
         maker,
         holder_key,

@@ -50,13 +50,13 @@ fn build_parse_verify_round_trip() {
     parsed.verify(NOW).unwrap();
     // The maker's chain (§1.4 step 3) holds to the seal authority's root.
     let chain = parsed
-        .verify_maker_chain(&[], std::slice::from_ref(&pki.root), NOW)
+        .verify_maker_chain(&[], std::slice::from_ref(&pki.root), NOW, None)
         .unwrap();
     assert_eq!(chain.len(), 2);
     // Another authority's root does not vouch for this maker.
     let stranger = crate::pki(2);
     let err = parsed
-        .verify_maker_chain(&[], &[stranger.root], NOW)
+        .verify_maker_chain(&[], &[stranger.root], NOW, None)
         .unwrap_err();
     assert_eq!(err.code(), "ses.maker_certificate");
 }
@@ -411,4 +411,47 @@ fn messages_are_chinese() {
         "电子印章签名验证失败，印章可能已被篡改。"
     );
     assert_eq!(SesError::Expired.to_string(), "电子印章已过有效期。");
+}
+
+/// §1.4 seal step 3 with revocation: the maker's issuer's CRL, current and genuine, decides.
+#[test]
+fn a_revoked_maker_fails_step_three_and_a_bad_or_stale_crl_is_refused() {
+    use yizhao_gm::crl::Crl;
+    let pki = pki(40);
+    let seal = build(&pki);
+    let roots = std::slice::from_ref(&pki.root);
+    let crl = |revoked: &[(&[u8], u64)], next: u64| {
+        Crl::issue(&pki.root, &pki.root_key, NOW - DAY, next, revoked).unwrap()
+    };
+    let step3 = |c: &Crl, at: u64| seal.verify_maker_chain(&[], roots, at, Some(c));
+
+    // A current CRL that lists someone else: the maker passes.
+    let other = crate::pki(41);
+    let clean = crl(&[(other.maker.serial(), NOW - DAY)], NOW + DAY);
+    assert_eq!(step3(&clean, NOW).unwrap().len(), 2);
+
+    // The maker listed: refused, with its own stable code.
+    let listed = crl(&[(pki.maker.serial(), NOW - 60)], NOW + DAY);
+    let e = step3(&listed, NOW).unwrap_err();
+    assert_eq!(e, SesError::MakerRevoked);
+    assert_eq!(e.code(), "ses.maker_revoked");
+    assert!(e.to_string().contains("吊销"), "{e}");
+
+    // Past its nextUpdate a CRL is stale: refused, not ignored (even one that lists nobody).
+    let e = step3(&clean, NOW + DAY + 1).unwrap_err();
+    assert_eq!(e.code(), "ses.crl_stale");
+
+    // A CRL signed by another authority's root (same name, other key) is not the issuer's.
+    let forged = Crl::issue(&other.root, &other.root_key, NOW - DAY, NOW + DAY, &[]).unwrap();
+    let e = step3(&forged, NOW).unwrap_err();
+    assert_eq!(e.code(), "ses.crl_invalid");
+    // Nor is one whose issuer is the maker itself.
+    let by_maker = Crl::issue(&pki.maker, &pki.maker_key, NOW - DAY, NOW + DAY, &[]).unwrap();
+    assert_eq!(step3(&by_maker, NOW).unwrap_err().code(), "ses.crl_invalid");
+
+    // The chain is still checked first: an unknown root fails as before, CRL or not.
+    let e = seal
+        .verify_maker_chain(&[], std::slice::from_ref(&other.root), NOW, Some(&listed))
+        .unwrap_err();
+    assert_eq!(e.code(), "ses.maker_certificate");
 }

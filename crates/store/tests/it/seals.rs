@@ -261,3 +261,60 @@ async fn no_use_is_taken_outside_the_period_or_after_revocation() {
     })
     .await;
 }
+
+/// A maker rotation: the maker's row is replaced only from the certificate it was read with,
+/// and the revoked makers come back in revocation order (issue #5).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_maker_key_is_replaced_once_and_revoked_makers_are_listed() {
+    use yizhao_store::RevokedSealMakerRow;
+    on_both(|t| async move {
+        let mut tx = t.db.begin().await.unwrap();
+        assert_eq!(tx.seal_key_certificate("maker").await.unwrap(), None);
+        tx.insert_seal_key("maker", b"sealed-a", b"cert-a")
+            .await
+            .unwrap();
+        assert_eq!(
+            tx.seal_key_certificate("maker").await.unwrap().as_deref(),
+            Some(&b"cert-a"[..])
+        );
+        // From a stale view (another rotation already happened) nothing changes.
+        assert!(
+            !tx.replace_seal_key("maker", b"cert-x", b"sealed-b", b"cert-b")
+                .await
+                .unwrap()
+        );
+        assert!(
+            tx.replace_seal_key("maker", b"cert-a", b"sealed-b", b"cert-b")
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            tx.seal_key("maker").await.unwrap(),
+            Some((b"sealed-b".to_vec(), b"cert-b".to_vec()))
+        );
+        assert!(tx.revoked_seal_makers().await.unwrap().is_empty());
+        let revoked = |serial: &str, at: i64| RevokedSealMakerRow {
+            serial: serial.into(),
+            certificate: format!("cert-{serial}").into_bytes(),
+            revoked_at: at,
+            reason: "密钥泄露".into(),
+        };
+        tx.insert_revoked_seal_maker(&revoked("0b", 200))
+            .await
+            .unwrap();
+        tx.insert_revoked_seal_maker(&revoked("0a", 100))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = t.db.begin().await.unwrap();
+        let listed = tx.revoked_seal_makers().await.unwrap();
+        assert_eq!(listed, vec![revoked("0a", 100), revoked("0b", 200)]);
+        // A serial is revoked once.
+        assert!(
+            tx.insert_revoked_seal_maker(&revoked("0a", 300))
+                .await
+                .is_err()
+        );
+    })
+    .await;
+}
