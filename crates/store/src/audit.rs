@@ -146,38 +146,50 @@ impl Database {
         }
         let tail_sql = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
         // This transaction's own last append, else (SQLite) the tail this process committed last.
-        let known = tx
-            .pending_audit_tail
-            .take()
-            .or_else(|| tx.writer.as_mut().and_then(|w| w.audit_tail.take()));
-        let tail: Option<(i64, String)> = match known {
-            Some((seq, hash)) => Some((seq_to_db(seq)?, hash)),
-            None => {
-                if matches!(tx.inner, TxInner::Postgres(_)) {
-                    sql::query("SELECT pg_advisory_xact_lock($1)")
-                        .bind(APPEND_LOCK_KEY)
-                        .execute(tx)
-                        .await?;
-                }
-                sql::query_as(tail_sql).fetch_optional(tx).await?
-            }
+        // The latter may be stale: another process (an admin command beside the server) may have
+        // appended since, so an append over it is made only if no record follows it.
+        let own = tx.pending_audit_tail.take();
+        let cached = match own {
+            Some(_) => None,
+            None => tx.writer.as_mut().and_then(|w| w.audit_tail.take()),
         };
-        let (seq, prev_hash) = match tail {
-            None => (1, GENESIS_PREV_HASH.to_owned()),
-            Some((seq, hash)) => (seq_from_db(seq)?.saturating_add(1), hash),
-        };
-        let hash = audit_hash(seq, &entry, &prev_hash);
-        let record = AuditRecord {
-            seq,
-            entry,
-            prev_hash,
-            hash,
-        };
-
+        let mut known = own.or(cached.clone());
         let insert_sql = "INSERT INTO audit_log (seq, at, actor, action, entity, detail, prev_hash, hash) \
                           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-        let e = &record.entry;
-        sql::query(insert_sql)
+        let insert_after_sql = "INSERT INTO audit_log (seq, at, actor, action, entity, detail, prev_hash, hash) \
+                          SELECT $1, $2, $3, $4, $5, $6, $7, $8 \
+                          WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE seq >= $1)";
+        loop {
+            let from_cache = known.is_some() && known == cached;
+            let tail: Option<(i64, String)> = match known.take() {
+                Some((seq, hash)) => Some((seq_to_db(seq)?, hash)),
+                None => {
+                    if matches!(tx.inner, TxInner::Postgres(_)) {
+                        sql::query("SELECT pg_advisory_xact_lock($1)")
+                            .bind(APPEND_LOCK_KEY)
+                            .execute(tx)
+                            .await?;
+                    }
+                    sql::query_as(tail_sql).fetch_optional(tx).await?
+                }
+            };
+            let (seq, prev_hash) = match tail {
+                None => (1, GENESIS_PREV_HASH.to_owned()),
+                Some((seq, hash)) => (seq_from_db(seq)?.saturating_add(1), hash),
+            };
+            let hash = audit_hash(seq, &entry, &prev_hash);
+            let record = AuditRecord {
+                seq,
+                entry: entry.clone(),
+                prev_hash,
+                hash,
+            };
+            let e = &record.entry;
+            let inserted = sql::query(if from_cache {
+                insert_after_sql
+            } else {
+                insert_sql
+            })
             .bind(seq_to_db(record.seq)?)
             .bind(e.at)
             .bind(&e.actor)
@@ -187,9 +199,15 @@ impl Database {
             .bind(&record.prev_hash)
             .bind(&record.hash)
             .execute(tx)
-            .await?;
-        tx.pending_audit_tail = Some((record.seq, record.hash.clone()));
-        Ok(record)
+            .await?
+            .rows_affected();
+            if inserted == 0 {
+                // The cached tail was stale: read the real one and append after it.
+                continue;
+            }
+            tx.pending_audit_tail = Some((record.seq, record.hash.clone()));
+            return Ok(record);
+        }
     }
 
     /// Checks the whole audit chain in `seq` order, a page at a time, and reports the first break.

@@ -272,6 +272,36 @@ async fn sqlite_file_opens_and_reopens() {
     db.close().await;
 }
 
+// Two processes on one SQLite file (the server, and an admin command beside it): each appends
+// after the other's records, though each remembers the tail it committed last.
+#[tokio::test]
+async fn two_handles_on_one_sqlite_file_append_in_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data.db");
+    let server = Database::sqlite_file(&path).await.unwrap();
+    let admin = Database::sqlite_file(&path).await.unwrap();
+    append_all(&server, [entry(1)]).await;
+    append_all(&admin, [entry(2), entry(3)]).await;
+    // The server's remembered tail is seq 1; its next append goes after 3.
+    append_all(&server, [entry(4)]).await;
+    append_all(&admin, [entry(5)]).await;
+    append_all(&server, [entry(6), entry(7)]).await;
+    assert_eq!(
+        server.verify_audit().await.unwrap(),
+        AuditVerdict::Intact { records: 7 }
+    );
+    let tail = server.audit_tail(7).await.unwrap();
+    let actors: Vec<&str> = tail.iter().map(|r| r.entry.actor.as_str()).collect();
+    assert_eq!(
+        actors,
+        [
+            "user-1", "user-2", "user-3", "user-4", "user-5", "user-6", "user-7"
+        ]
+    );
+    server.close().await;
+    admin.close().await;
+}
+
 #[tokio::test]
 async fn unsupported_url_is_refused() {
     let err = Database::connect("mysql://user:secret@localhost/db")
