@@ -413,11 +413,17 @@ fn main() {
         let mut dec = Vec::new();
         let mut copy = Vec::new();
         let mut ossl = Vec::new();
+        // Each run writes a new file: overwriting the file another run has just written (and
+        // the copy may share its blocks) measured the file system, not the cipher.
+        let fresh = |p: &std::path::Path| {
+            let _ = std::fs::remove_file(p);
+            p.to_path_buf()
+        };
         for _ in 0..runs {
-            copy.push(run_child("copy", &plain, &back));
-            ossl.push(run_child("openssl", &plain, &back));
-            enc.push(run_child("enc", &plain, &sealed));
-            dec.push(run_child("dec", &sealed, &back));
+            copy.push(run_child("copy", &plain, &fresh(&back)));
+            ossl.push(run_child("openssl", &plain, &fresh(&back)));
+            enc.push(run_child("enc", &plain, &fresh(&sealed)));
+            dec.push(run_child("dec", &sealed, &fresh(&back)));
         }
         let median = |v: &mut Vec<(f64, u64)>| {
             v.sort_by(|a, b| a.0.total_cmp(&b.0));
