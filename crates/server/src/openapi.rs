@@ -196,14 +196,14 @@ fn core() -> Value {
             format!("{a}/challenges"): { "post": op("A single-use challenge for a license proof", None, "Challenge", false) },
             format!("{a}/signed"): { "post": op("A request made with a license: admins.list|add|remove, authorizations.list|add|revoke (R5, R6, R8)", Some("Signed"), "SignedResult", false) },
             format!("{a}/status"): { "post": op("Credential status of a license certificate, signed (OCSP-like)", Some("StatusRequest"), "StatusResponse", false) },
-            "/platform/api/v1/qr": { "post": op("A new QR request for this browser session (sets the yz_pc cookie); body {\"kind\": \"login\"}", None, "QrCreated", false) },
+            "/platform/api/v1/qr": { "post": op("A new QR request for this browser session (sets the yz_pc cookie); body {\"kind\": \"login\"}, or {\"kind\": \"impression\", \"from\": ID} for a new request carrying the upload of an earlier one of this browser (the first is made by the /seals/impression page)", None, "QrCreated", false) },
             "/platform/api/v1/qr/{id}": { "get": op("The request's state (this browser session only); the polling fallback of /events", None, "QrStatus", false) },
             "/platform/api/v1/qr/{id}/confirm": { "post": op("Confirm the short code both screens show (anti-relay)", Some("QrConfirm"), "QrStatus", false) },
             "/platform/api/v1/qr/{id}/events": { "get": { "summary": "Server-sent events: `status` events with QrStatus until the request is final or expired", "responses": { "200": { "description": "text/event-stream" } } } },
             "/platform/api/v1/qr/{id}/qr.svg": { "get": { "summary": "The QR code of the request's link (SVG)", "responses": { "200": { "description": "image/svg+xml" } } } },
             "/platform/api/v1/qr/{id}/qr.png": { "get": { "summary": "The QR code of the request's link (PNG)", "responses": { "200": { "description": "image/png" } } } },
             "/qr/{id}": { "get": op("The link in the QR: the request signed by the platform, with its relying-party certificate (for wallets)", None, "SignedQrRequest", false) },
-            "/qr/{id}/answer": { "post": op("The wallet's answer: license certificate, chain and signature over the request", Some("QrAnswer"), "QrStatus", false) },
+            "/qr/{id}/answer": { "post": op("The wallet's answer: license certificate, chain and signature over the request; for kind impression, payload {\"upload_signature\"}: the license's signature over the seal authority's impressions.upload of the upload the request carries (the request then completes at once, or is refused with the seal authority's reason)", Some("QrAnswer"), "QrStatus", false) },
             format!("{a}/dev/outbox"): { "get": with_query(op("Built-in identity proofing: codes sent to a phone (demo and tests only)", None, "OutboxList", false), "phone") }
         },
         "components": {
