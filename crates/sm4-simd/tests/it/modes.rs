@@ -197,7 +197,12 @@ fn gcm_on_lengths_around_the_kernel_widths() {
         1023,
         1024,
         1025,
+        // Sm4Gcm: `ctr` for whole 64-block runs, one kernel call for the blocks after them.
+        4095,
+        4096,
         4096 + 7,
+        8192,
+        3 * 4096 + 16 * 63 + 5,
     ] {
         let data: Vec<u8> = (0..n).map(|i| i as u8).collect();
         check_gcm(&key, &[3; 12], b"aad", &data);
