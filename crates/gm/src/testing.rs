@@ -74,3 +74,67 @@ pub fn openssl(args: &[&dyn AsRef<std::ffi::OsStr>]) -> (bool, String) {
         ),
     }
 }
+
+/// The standard SM2 ID as an `openssl -pkeyopt`/`-vfyopt` value: OpenSSL 3's default SM2 ID is
+/// empty, so every SM2 check through OpenSSL passes this one.
+pub const OPENSSL_SM2_DISTID: &str = "distid:1234567812345678";
+
+/// `openssl pkeyutl -verify -rawin -digest sm3` with the standard SM2 ID: whether OpenSSL
+/// verifies the DER signature in `sig` over the bytes in `data` with the public key (PEM) in
+/// `pubkey`, and what it printed.
+pub fn openssl_sm2_verify(
+    pubkey: &std::path::Path,
+    data: &std::path::Path,
+    sig: &std::path::Path,
+) -> (bool, String) {
+    let (ok, out) = openssl(&[
+        &"pkeyutl",
+        &"-verify",
+        &"-rawin",
+        &"-digest",
+        &"sm3",
+        &"-pubin",
+        &"-inkey",
+        &pubkey,
+        &"-in",
+        &data,
+        &"-sigfile",
+        &sig,
+        &"-pkeyopt",
+        &OPENSSL_SM2_DISTID,
+    ]);
+    (ok && out.contains("Signature Verified Successfully"), out)
+}
+
+/// The top-level (depth 1) elements of a DER file as `openssl asn1parse` lists them: offset and
+/// the rest of the line (e.g. `d=1  hl=2 l=  9 prim: OBJECT ...`). Panics if OpenSSL can't
+/// parse the file.
+pub fn openssl_top_level(file: &std::path::Path) -> Vec<(usize, String)> {
+    let (ok, out) = openssl(&[&"asn1parse", &"-inform", &"DER", &"-in", &file]);
+    assert!(ok, "{out}");
+    out.lines()
+        .filter_map(|l| {
+            let (offset, rest) = l.split_once(':')?;
+            rest.starts_with("d=1 ")
+                .then(|| Some((offset.trim().parse().ok()?, rest.to_owned())))?
+        })
+        .collect()
+}
+
+/// `openssl asn1parse -strparse offset -out out`: writes the element at `offset` of a DER
+/// file (a BIT STRING's content without its unused-bits byte) to `out`. Panics on failure.
+pub fn openssl_strparse(file: &std::path::Path, offset: usize, out: &std::path::Path) {
+    let (ok, text) = openssl(&[
+        &"asn1parse",
+        &"-inform",
+        &"DER",
+        &"-in",
+        &file,
+        &"-strparse",
+        &offset.to_string(),
+        &"-out",
+        &out,
+        &"-noout",
+    ]);
+    assert!(ok, "{text}");
+}

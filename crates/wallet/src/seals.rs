@@ -729,24 +729,8 @@ mod tests {
 
     #[test]
     fn a_collected_seal_that_is_not_a_seal_for_this_license_is_not_kept() {
-        let face = serde_json::json!({
-            "uscc": "91420500MA4F000X1A", "name": "宜昌市示范建设工程有限公司",
-            "kind": "有限责任公司", "legal_representative": "张伟",
-            "registered_capital": "1000万元", "established": "2015-01-01",
-            "business_term": "长期", "domicile": "宜昌", "business_scope": "施工",
-            "registration_authority": "宜昌市市场监督管理局", "locality": "420502"
-        });
-        let license = StoredLicense {
-            license_id: "0a1b".into(),
-            uscc: "91420500MA4F000X1A".into(),
-            entity_name: "宜昌市示范建设工程有限公司".into(),
-            role: "legal_representative".into(),
-            certificate: vec![0x30, 0x00],
-            chain: vec![],
-            face: serde_json::from_value(face).unwrap(),
-            downloaded_at: 1_795_000_000,
-        };
         let (root, _) = ca("root", None);
+        let (c, license, _) = real_seal(&root);
         let crl = root_crl(&root, &[], 1_795_100_000);
         let e = check_collected(&collected("c011ec7"), &license, &root, &crl, 1_795_000_100)
             .unwrap_err();
@@ -754,31 +738,6 @@ mod tests {
         assert!(e.to_string().contains("领取到的印章无效"), "{e}");
 
         // A real seal holding the license: kept only under its own root and within its dates.
-        let (maker, maker_key) = ca("maker", Some((&root, &ca_key_of_root())));
-        let mut license = license;
-        let (holder, _) = ca("holder", Some((&root, &ca_key_of_root())));
-        license.certificate = holder.to_der().to_vec();
-        let info = yizhao_ses::seal::SealInfo {
-            header: yizhao_ses::seal::Header::v4("test"),
-            es_id: "5ea1".into(),
-            property: yizhao_ses::seal::PropertyInfo {
-                seal_type: 6,
-                name: "宜昌市示范建设工程有限公司投标专用章".into(),
-                cert_list: yizhao_ses::seal::CertList::Certs(vec![license.certificate.clone()]),
-                create_date: 1_795_000_000,
-                valid_start: 1_795_000_000,
-                valid_end: 1_795_100_000,
-            },
-            picture: yizhao_ses::seal::Picture::png(
-                yizhao_impression::sample::seal_photo(64),
-                40,
-                40,
-            ),
-            ext_datas: None,
-        };
-        let seal = yizhao_ses::Seal::build(&info, &maker_key, &maker).unwrap();
-        let mut c = collected("c011ec7");
-        c.der = seal.to_der().to_vec();
         check_collected(&c, &license, &root, &crl, 1_795_000_100).unwrap();
         let (other_root, other_key) = ca("other", None);
         let other_crl = root_crl_with(&other_root, &other_key, &[], 1_795_100_000);
@@ -787,6 +746,12 @@ mod tests {
         let late = root_crl(&root, &[], 1_795_300_000);
         let e = check_collected(&c, &license, &root, &late, 1_795_200_000).unwrap_err();
         assert_eq!(code(&e), "wallet.format", "after the seal's end");
+        // The same seal for another license is not kept.
+        let mut other = license.clone();
+        let (stranger, _) = ca("stranger", Some((&root, &ca_key_of_root())));
+        other.certificate = stranger.to_der().to_vec();
+        let e = check_collected(&c, &other, &root, &crl, 1_795_000_100).unwrap_err();
+        assert_eq!(code(&e), "wallet.format", "another license");
     }
 
     /// The root's CRL listing `revoked`, current from 1_795_000_000 until `next_update`.

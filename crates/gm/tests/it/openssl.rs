@@ -2,15 +2,15 @@
 //! OpenSSL's default SM2 ID is empty, so every command passes the standard one explicitly.
 
 use std::path::PathBuf;
-use yizhao_gm::testing::openssl;
+use yizhao_gm::testing::{
+    OPENSSL_SM2_DISTID as DISTID, openssl, openssl_sm2_verify, openssl_strparse, openssl_top_level,
+};
 
 use yizhao_gm::x509::{CertKind, Certificate, Issuer};
 use yizhao_gm::{PrivateKey, PublicKey, SuiteId, suite};
 
 use crate::TestRng;
 use crate::x509::{NOW, params, pki};
-
-const DISTID: &str = "distid:1234567812345678";
 
 struct Dir(tempfile::TempDir);
 
@@ -53,44 +53,14 @@ fn openssl_verifies_our_sm2_signature() {
     );
     let m = d.write("msg", msg);
     let s = d.write("sig.der", &sig);
-    let (ok, out) = openssl(&[
-        &"pkeyutl",
-        &"-verify",
-        &"-rawin",
-        &"-digest",
-        &"sm3",
-        &"-pubin",
-        &"-inkey",
-        &pubkey,
-        &"-in",
-        &m,
-        &"-sigfile",
-        &s,
-        &"-pkeyopt",
-        &DISTID,
-    ]);
+    let (ok, out) = openssl_sm2_verify(&pubkey, &m, &s);
     assert!(
         ok && out.contains("Signature Verified Successfully"),
         "{out}"
     );
     // The judge can fail: a changed message is refused.
     let m2 = d.write("msg2", b"another message");
-    let (ok, _) = openssl(&[
-        &"pkeyutl",
-        &"-verify",
-        &"-rawin",
-        &"-digest",
-        &"sm3",
-        &"-pubin",
-        &"-inkey",
-        &pubkey,
-        &"-in",
-        &m2,
-        &"-sigfile",
-        &s,
-        &"-pkeyopt",
-        &DISTID,
-    ]);
+    let (ok, _) = openssl_sm2_verify(&pubkey, &m2, &s);
     assert!(!ok);
 }
 
@@ -429,47 +399,14 @@ fn openssl_checks_the_roots_self_signature() {
     let (tbs, sig) = tbs_and_signature(p.root.to_der());
     let t = d.write("tbs.der", &tbs);
     let s = d.write("sig.der", &sig);
-    let (ok, out) = openssl(&[
-        &"pkeyutl",
-        &"-verify",
-        &"-rawin",
-        &"-digest",
-        &"sm3",
-        &"-pubin",
-        &"-inkey",
-        &pubkey,
-        &"-in",
-        &t,
-        &"-sigfile",
-        &s,
-        &"-pkeyopt",
-        &DISTID,
-    ]);
+    let (ok, out) = openssl_sm2_verify(&pubkey, &t, &s);
     assert!(ok, "{out}");
     // A root signed over other bytes fails the same check.
     let mut bad = tbs.clone();
     let n = bad.len();
     bad[n - 1] ^= 1;
     let t2 = d.write("tbs2.der", &bad);
-    assert!(
-        !openssl(&[
-            &"pkeyutl",
-            &"-verify",
-            &"-rawin",
-            &"-digest",
-            &"sm3",
-            &"-pubin",
-            &"-inkey",
-            &pubkey,
-            &"-in",
-            &t2,
-            &"-sigfile",
-            &s,
-            &"-pkeyopt",
-            &DISTID
-        ])
-        .0
-    );
+    assert!(!openssl_sm2_verify(&pubkey, &t2, &s).0);
 }
 
 #[test]
@@ -514,34 +451,6 @@ fn openssl_verifies_intl_certificates_and_signatures() {
     assert_eq!(suite(SuiteId::Intl).hash(b"pdf bytes").len(), 32);
 }
 
-/// (offset, depth) of the top-level elements of a DER file, as `openssl asn1parse` lists them.
-fn top_level(file: &std::path::Path) -> Vec<usize> {
-    let (ok, out) = openssl(&[&"asn1parse", &"-inform", &"DER", &"-in", &file]);
-    assert!(ok, "{out}");
-    out.lines()
-        .filter(|l| l.contains("d=1 "))
-        .filter_map(|l| l.split_once(':')?.0.trim().parse().ok())
-        .collect()
-}
-
-/// `openssl asn1parse -strparse offset -out out`: the element at `offset` (a BIT STRING's
-/// content without its unused-bits byte).
-fn strparse(file: &std::path::Path, offset: usize, out: &std::path::Path) {
-    let (ok, text) = openssl(&[
-        &"asn1parse",
-        &"-inform",
-        &"DER",
-        &"-in",
-        &file,
-        &"-strparse",
-        &offset.to_string(),
-        &"-out",
-        &out,
-        &"-noout",
-    ]);
-    assert!(ok, "{text}");
-}
-
 /// An SM2 CRL judged by OpenSSL. OpenSSL 3.0 cannot verify it with `openssl crl -CAfile`: the
 /// CRL check has no way to take the SM2 ID (`-vfyopt` reaches only the certificate under test,
 /// not CRLs), so it verifies with the empty default ID and prints "verify failure"; `openssl
@@ -576,34 +485,20 @@ fn openssl_parses_our_sm2_crl_and_verifies_its_signature() {
         "{serial} not listed: {text}"
     );
     // The signature, over what OpenSSL says the TBSCertList is.
-    let top = top_level(&file);
+    let top: Vec<usize> = openssl_top_level(&file)
+        .into_iter()
+        .map(|(o, _)| o)
+        .collect();
     assert_eq!(top.len(), 3, "TBSCertList, algorithm, signature: {top:?}");
     let (tbs, sig) = (d.p("tbs.der"), d.p("sig.der"));
-    strparse(&file, top[0], &tbs);
-    strparse(&file, top[2], &sig);
+    openssl_strparse(&file, top[0], &tbs);
+    openssl_strparse(&file, top[2], &sig);
     assert_eq!(std::fs::read(&tbs).unwrap(), crl.tbs_der().unwrap());
     let root = write_cert(&d, "root.pem", &p.root);
     let (ok, out) = openssl(&[&"x509", &"-in", &root, &"-pubkey", &"-noout"]);
     assert!(ok, "{out}");
     let pubkey = d.write("root-pub.pem", out);
-    let verify = |tbs: &PathBuf| {
-        openssl(&[
-            &"pkeyutl",
-            &"-verify",
-            &"-rawin",
-            &"-digest",
-            &"sm3",
-            &"-pubin",
-            &"-inkey",
-            &pubkey,
-            &"-in",
-            tbs,
-            &"-sigfile",
-            &sig,
-            &"-pkeyopt",
-            &DISTID,
-        ])
-    };
+    let verify = |tbs: &PathBuf| openssl_sm2_verify(&pubkey, tbs, &sig);
     let (ok, out) = verify(&tbs);
     assert!(
         ok && out.contains("Signature Verified Successfully"),

@@ -8,7 +8,9 @@
 //! pkeyutl -verify -rawin -digest sm3` checks the signature.
 
 use std::path::{Path, PathBuf};
-use yizhao_gm::testing::openssl;
+use yizhao_gm::testing::{
+    OPENSSL_SM2_DISTID as DISTID, openssl, openssl_sm2_verify, openssl_strparse, openssl_top_level,
+};
 
 use der::Encode;
 use der::asn1::BitString;
@@ -16,84 +18,30 @@ use yizhao_ses::Seal;
 
 use crate::{NOW, build, elements, pki, png, replace_once, sequence};
 
-const DISTID: &str = "distid:1234567812345678";
-
-/// (offset, depth, description) of every line of `openssl asn1parse`.
-fn asn1parse(file: &Path) -> Vec<(usize, usize, String)> {
-    let (ok, out) = openssl(&[&"asn1parse", &"-inform", &"DER", &"-in", &file]);
-    assert!(ok, "{out}");
-    out.lines()
-        .filter_map(|l| {
-            let (offset, rest) = l.split_once(':')?;
-            let depth = rest.strip_prefix("d=")?.split_whitespace().next()?;
-            Some((
-                offset.trim().parse().ok()?,
-                depth.parse().ok()?,
-                rest.to_string(),
-            ))
-        })
-        .collect()
-}
-
-/// Extract with `-strparse offset -out`.
-fn strparse(file: &Path, offset: usize, out: &Path) {
-    let (ok, text) = openssl(&[
-        &"asn1parse",
-        &"-inform",
-        &"DER",
-        &"-in",
-        &file,
-        &"-strparse",
-        &offset.to_string(),
-        &"-out",
-        &out,
-        &"-noout",
-    ]);
-    assert!(ok, "{text}");
-}
-
 /// The whole independent check of a seal file in `dir`; true if OpenSSL verifies it.
 /// Returns the extracted signed bytes too.
 pub fn openssl_verifies(dir: &Path, seal: &[u8]) -> (bool, Vec<u8>) {
     let file = dir.join("seal.esl");
     std::fs::write(&file, seal).unwrap();
-    let top: Vec<_> = asn1parse(&file)
-        .into_iter()
-        .filter(|(_, depth, _)| *depth == 1)
-        .collect();
+    let top = openssl_top_level(&file);
     assert_eq!(top.len(), 4, "{top:?}");
-    assert!(top[0].2.contains("SEQUENCE"), "{top:?}");
-    assert!(top[1].2.contains("OCTET STRING"), "{top:?}");
-    assert!(top[2].2.contains("OBJECT"), "{top:?}");
-    assert!(top[3].2.contains("BIT STRING"), "{top:?}");
+    assert!(top[0].1.contains("SEQUENCE"), "{top:?}");
+    assert!(top[1].1.contains("OCTET STRING"), "{top:?}");
+    assert!(top[2].1.contains("OBJECT"), "{top:?}");
+    assert!(top[3].1.contains("BIT STRING"), "{top:?}");
     let tbs = dir.join("tbs.der");
     let cert = dir.join("maker.der");
     let sig = dir.join("sig.der");
-    strparse(&file, top[0].0, &tbs);
-    strparse(&file, top[1].0, &cert);
-    strparse(&file, top[3].0, &sig);
+    openssl_strparse(&file, top[0].0, &tbs);
+    openssl_strparse(&file, top[1].0, &cert);
+    openssl_strparse(&file, top[3].0, &sig);
     let (ok, out) = openssl(&[
         &"x509", &"-inform", &"DER", &"-in", &cert, &"-pubkey", &"-noout",
     ]);
     assert!(ok, "{out}");
     let pubkey = dir.join("pub.pem");
     std::fs::write(&pubkey, out).unwrap();
-    let (ok, out) = openssl(&[
-        &"pkeyutl",
-        &"-verify",
-        &"-rawin",
-        &"-digest",
-        &"sm3",
-        &"-pubin",
-        &"-inkey",
-        &pubkey,
-        &"-in",
-        &tbs,
-        &"-sigfile",
-        &sig,
-        &"-pkeyopt",
-        &DISTID,
-    ]);
+    let (ok, out) = openssl_sm2_verify(&pubkey, &tbs, &sig);
     (
         ok && out.contains("Signature Verified Successfully"),
         std::fs::read(&tbs).unwrap(),
