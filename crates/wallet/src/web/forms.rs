@@ -63,6 +63,32 @@ impl Fields {
         Password::new(given)
     }
 
+    /// The matters of an authorization form: `None` for 全业务授权 (`mode` `all` or blank), the
+    /// checked `matter` codes for 精准授权 (`precise`, at least one).
+    pub(crate) fn precise_matters(&self) -> Result<Option<Vec<String>>> {
+        match self.get("mode") {
+            "precise" => {
+                let codes = self.all("matter");
+                if codes.is_empty() {
+                    return Err(WalletError::Input("精准授权请至少选择一项授权事项".into()));
+                }
+                Ok(Some(codes))
+            }
+            "all" | "" => Ok(None),
+            other => Err(WalletError::Input(format!("未知的授权方式: {other}"))),
+        }
+    }
+
+    /// The `start` day of an authorization form: `None` (now) when blank or today, else its
+    /// first second (Beijing), with the day as typed.
+    pub(crate) fn start_day(&self) -> Result<Option<(i64, &str)>> {
+        match self.opt("start") {
+            None => Ok(None),
+            Some(day) if day == today() => Ok(None),
+            Some(day) => Ok(Some((date_at(day, "00:00:00", "开始日期")?, day))),
+        }
+    }
+
     /// The device password of field `name` (not trimmed). Left empty, it is the default
     /// password while that has not been changed, as in the CLI.
     pub(crate) fn password(&self, name: &str, home: &Home) -> Result<Password> {

@@ -267,12 +267,7 @@ async fn add(
 /// The authorization of the agents form: dates are Beijing days; a start of today means now.
 fn authorization(f: &Fields) -> Result<AgentAuthorization> {
     let agent = person(f, "办事人")?;
-    let start_day = f.opt("start").map_or_else(today, str::to_owned);
-    let start = if start_day == today() {
-        now_unix()
-    } else {
-        date_at(&start_day, "00:00:00", "开始日期")?
-    };
+    let start = f.start_day()?.map_or_else(now_unix, |(at, _)| at);
     let end = match f.opt("end") {
         Some(day) => date_at(day, "23:59:59", "结束日期")?,
         None => start + 3 * 86_400,
@@ -280,17 +275,7 @@ fn authorization(f: &Fields) -> Result<AgentAuthorization> {
     if end <= start {
         return Err(WalletError::Input("结束日期应晚于开始日期".into()));
     }
-    let matters = match f.get("mode") {
-        "precise" => {
-            let codes = f.all("matter");
-            if codes.is_empty() {
-                return Err(WalletError::Input("精准授权请至少选择一项授权事项".into()));
-            }
-            Matters::Precise(codes)
-        }
-        "all" | "" => Matters::All,
-        other => return Err(WalletError::Input(format!("未知的授权方式: {other}"))),
-    };
+    let matters = f.precise_matters()?.map_or(Matters::All, Matters::Precise);
     Ok(AgentAuthorization {
         agent,
         start: Some(start),

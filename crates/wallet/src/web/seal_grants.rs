@@ -141,31 +141,17 @@ fn grant_input(f: &Fields) -> Result<SealUseGrantInput> {
         return Err(WalletError::Input("结束日期不能早于今天".into()));
     }
     // Blank or today: the grant starts now; a later day: at its first second (Beijing).
-    let start = match f.opt("start") {
+    let start = match f.start_day()? {
         None => None,
-        Some(day) if day == today => None,
-        Some(day) => {
-            let at = date_at(day, "00:00:00", "开始日期")?;
-            if day < today.as_str() {
-                return Err(WalletError::Input("开始日期不能早于今天".into()));
-            }
-            if day > end_day {
-                return Err(WalletError::Input("开始日期不能晚于结束日期".into()));
-            }
-            Some(at)
+        Some((_, day)) if day < today.as_str() => {
+            return Err(WalletError::Input("开始日期不能早于今天".into()));
         }
-    };
-    let matters = match f.get("mode") {
-        "precise" => {
-            let codes = f.all("matter");
-            if codes.is_empty() {
-                return Err(WalletError::Input("精准授权请至少选择一项授权事项".into()));
-            }
-            Some(codes)
+        Some((_, day)) if day > end_day => {
+            return Err(WalletError::Input("开始日期不能晚于结束日期".into()));
         }
-        "all" | "" => None,
-        other => return Err(WalletError::Input(format!("未知的授权方式: {other}"))),
+        Some((at, _)) => Some(at),
     };
+    let matters = f.precise_matters()?;
     let uses_text = f.required("uses", "用章次数")?;
     let uses = uses_text
         .parse::<u32>()
