@@ -242,24 +242,7 @@ pub fn routes(services: &Services) -> Router {
 
 /// Unix seconds as Beijing time (UTC+8), `2026-11-29 12:05`.
 pub(crate) fn beijing_time(secs: i64) -> String {
-    let local = secs + 8 * 3600;
-    let days = local.div_euclid(86_400);
-    let of_day = local.rem_euclid(86_400);
-    // Days since 1970-01-01 to a civil date (H. Hinnant's `civil_from_days`).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        of_day / 3600,
-        of_day % 3600 / 60
-    )
+    yizhao_domain::time::format_beijing(secs)
 }
 
 async fn pc_js() -> Response {
