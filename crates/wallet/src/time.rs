@@ -12,7 +12,6 @@ pub fn now_unix() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-
 /// Parse Unix seconds (`1795000000`) or RFC 3339 (`2026-11-18T09:00:00+08:00`, `…Z`).
 pub fn parse_time(s: &str) -> Result<i64> {
     let s = s.trim();

@@ -14,7 +14,7 @@ use super::{CsrfForm, PageError, PageState, render};
 use crate::cookies::set_cookie;
 use crate::error::ApiError;
 use crate::platform::members::{
-    BasicInfo, CreditView, FieldChange, MEMBER_COOKIE, RegistrationRequest, member_token,
+    BasicInfo, CreditView, FieldChange, MEMBER_COOKIE, MeView, RegistrationRequest, member_token,
 };
 
 /// The scope of the member session's anti-forgery tokens.
@@ -58,8 +58,12 @@ fn token(h: &HeaderMap) -> Result<String, PageError> {
     member_token(h).ok_or(PageError::Redirect("/login"))
 }
 
-async fn home(State(st): S, h: HeaderMap) -> Result<Response, PageError> {
-    let token = token(&h)?;
+/// The logged-in member of a registered entity, or off to the login or registration.
+pub(super) async fn active_member(
+    st: &PageState,
+    h: &HeaderMap,
+) -> Result<(String, MeView), PageError> {
+    let token = token(h)?;
     let me = st
         .platform
         .me(&token)
@@ -68,6 +72,11 @@ async fn home(State(st): S, h: HeaderMap) -> Result<Response, PageError> {
     if me.state != "active" {
         return Err(PageError::Redirect("/register"));
     }
+    Ok((token, me))
+}
+
+async fn home(State(st): S, h: HeaderMap) -> Result<Response, PageError> {
+    let (token, me) = active_member(&st, &h).await?;
     Ok(render(
         StatusCode::OK,
         "home.html",

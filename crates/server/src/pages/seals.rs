@@ -23,11 +23,12 @@ use yizhao_impression::form::{self, Refusal};
 use yizhao_proto::qr::qr_link;
 use yizhao_proto::seal as api;
 
+use super::member::active_member;
 use super::reviews::{shape_name, size_text};
 use super::{PageError, PageState, beijing_time, render};
 use crate::error::ApiError;
 use crate::platform::http::{SESSION_COOKIE, public_base, session};
-use crate::platform::members::{MeView, member_token};
+use crate::platform::members::MeView;
 use crate::rng::random_hex;
 
 /// The scope of the member session's anti-forgery tokens.
@@ -122,20 +123,6 @@ struct SealView {
     made: String,
     valid_until: String,
     superseded: bool,
-}
-
-/// The logged-in member of a registered entity, or off to the login or registration.
-async fn active_member(st: &PageState, h: &HeaderMap) -> Result<(String, MeView), PageError> {
-    let token = member_token(h).ok_or(PageError::Redirect("/login"))?;
-    let me = st
-        .platform
-        .me(&token)
-        .await
-        .map_err(|e| st.member_error(e))?;
-    if me.state != "active" {
-        return Err(PageError::Redirect("/register"));
-    }
-    Ok((token, me))
 }
 
 #[derive(Deserialize)]
