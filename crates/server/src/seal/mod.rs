@@ -335,13 +335,25 @@ impl Seals {
     /// Run one signed request; returns its JSON result.
     pub async fn signed(&self, s: &Signed) -> Result<serde_json::Value, ApiError> {
         let mut tx = self.db.begin().await?;
-        let actor = self.authority.verify_signed(&mut tx, s).await?;
+        let result = self.signed_in(&mut tx, s).await?;
+        tx.commit().await?;
+        Ok(result)
+    }
+
+    /// [`Seals::signed`] inside the caller's transaction, so that its effect commits (or not)
+    /// together with the caller's own writes, e.g. a QR request's answer.
+    pub(crate) async fn signed_in(
+        &self,
+        tx: &mut Transaction,
+        s: &Signed,
+    ) -> Result<serde_json::Value, ApiError> {
+        let actor = self.authority.verify_signed(tx, s).await?;
         let result = match s.action.as_str() {
             "seal_admins.list" => {
                 let p: yizhao_proto::authority::EntityRef =
                     serde_json::from_str(&s.payload).map_err(|_| parse_error("EntityRef"))?;
                 self.authority.own_entity(&actor, &p.uscc)?;
-                self.manager(&mut tx, &actor).await?;
+                self.manager(tx, &actor).await?;
                 let items: Vec<_> = tx
                     .live_seal_admins(&p.uscc)
                     .await?
@@ -353,7 +365,7 @@ impl Seals {
             "seal_admins.add" => {
                 let p: api::AddSealAdmin =
                     serde_json::from_str(&s.payload).map_err(|_| parse_error("AddSealAdmin"))?;
-                serde_json::to_value(self.add_admin(&mut tx, &actor, &p).await?)
+                serde_json::to_value(self.add_admin(tx, &actor, &p).await?)
             }
             "seal_admins.remove" => {
                 let p: api::SealGrantRef =
@@ -368,7 +380,7 @@ impl Seals {
                     return Err(already_revoked());
                 }
                 self.audit(
-                    &mut tx,
+                    tx,
                     &actor,
                     "seal.admin_remove",
                     &p.uscc,
@@ -381,7 +393,7 @@ impl Seals {
                 let p: yizhao_proto::authority::EntityRef =
                     serde_json::from_str(&s.payload).map_err(|_| parse_error("EntityRef"))?;
                 self.authority.own_entity(&actor, &p.uscc)?;
-                let manager = self.manager(&mut tx, &actor).await?;
+                let manager = self.manager(tx, &actor).await?;
                 let mut items = Vec::new();
                 for g in tx.seal_use_grants_of_entity(&p.uscc).await? {
                     if SealType::parse(&g.seal_type).is_some_and(|t| manager.manages(t)) {
@@ -393,13 +405,13 @@ impl Seals {
             "seal_grants.add" => {
                 let p: api::AddSealGrant =
                     serde_json::from_str(&s.payload).map_err(|_| parse_error("AddSealGrant"))?;
-                serde_json::to_value(self.add_use_grant(&mut tx, &actor, &p).await?)
+                serde_json::to_value(self.add_use_grant(tx, &actor, &p).await?)
             }
             "seal_grants.revoke" => {
                 let p: api::SealGrantRef =
                     serde_json::from_str(&s.payload).map_err(|_| parse_error("SealGrantRef"))?;
                 self.authority.own_entity(&actor, &p.uscc)?;
-                let manager = self.manager(&mut tx, &actor).await?;
+                let manager = self.manager(tx, &actor).await?;
                 let g = tx
                     .seal_use_grant(&p.id)
                     .await?
@@ -419,7 +431,7 @@ impl Seals {
                     return Err(already_revoked());
                 }
                 self.audit(
-                    &mut tx,
+                    tx,
                     &actor,
                     "seal.grant_revoke",
                     &p.uscc,
@@ -431,13 +443,13 @@ impl Seals {
             "impressions.upload" => {
                 let p: api::UploadImpression = serde_json::from_str(&s.payload)
                     .map_err(|_| parse_error("UploadImpression"))?;
-                serde_json::to_value(self.upload(&mut tx, &actor, &s.signature, &p).await?)
+                serde_json::to_value(self.upload(tx, &actor, &s.signature, &p).await?)
             }
             "impressions.list" => {
                 let p: yizhao_proto::authority::EntityRef =
                     serde_json::from_str(&s.payload).map_err(|_| parse_error("EntityRef"))?;
                 self.authority.own_entity(&actor, &p.uscc)?;
-                serde_json::to_value(self.records(&mut tx, &p.uscc).await?)
+                serde_json::to_value(self.records(tx, &p.uscc).await?)
             }
             "seals.list" => {
                 let p: yizhao_proto::authority::EntityRef =
@@ -451,17 +463,17 @@ impl Seals {
                     .collect();
                 serde_json::to_value(items)
             }
-            "seals.collectable" => serde_json::to_value(self.collectable(&mut tx, &actor).await?),
+            "seals.collectable" => serde_json::to_value(self.collectable(tx, &actor).await?),
             "seals.collect" => {
                 let p: api::CollectSeal =
                     serde_json::from_str(&s.payload).map_err(|_| parse_error("CollectSeal"))?;
-                serde_json::to_value(self.collect(&mut tx, &actor, &p).await?)
+                serde_json::to_value(self.collect(tx, &actor, &p).await?)
             }
-            "seals.mine" => serde_json::to_value(self.mine(&mut tx, &actor).await?),
+            "seals.mine" => serde_json::to_value(self.mine(tx, &actor).await?),
             "collections.delete" => {
                 let p: api::CollectionRef =
                     serde_json::from_str(&s.payload).map_err(|_| parse_error("CollectionRef"))?;
-                Ok(self.delete_collection(&mut tx, &actor, &p).await?)
+                Ok(self.delete_collection(tx, &actor, &p).await?)
             }
             "seal_grants.mine" => {
                 let uscc = actor.license.uscc.clone();
@@ -487,7 +499,6 @@ impl Seals {
             other => return Err(unknown_action(other)),
         }
         .map_err(|e| ApiError::internal(&e))?;
-        tx.commit().await?;
         Ok(result)
     }
 
