@@ -130,6 +130,7 @@ pub async fn start(
         Arc::new(SystemClock),
         Arc::new(SystemRandom),
         authority.clone(),
+        seals.clone(),
         &key_password(data)?,
         KdfParams::DEFAULT,
         platform_config,
@@ -144,7 +145,7 @@ pub async fn start(
     })?;
     Ok(Services {
         authority,
-        platform: Arc::new(platform.with_seals(seals.clone())),
+        platform: Arc::new(platform),
         seals,
     })
 }

@@ -7,3 +7,10 @@ pub mod qr;
 pub mod registry;
 pub mod seal;
 pub mod time;
+
+/// Whether `a` and `b` are equal, in time that depends on their lengths only: the one
+/// comparison of secrets (tokens, nonces, short codes, anti-forgery tokens) every crate uses.
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq as _;
+    a.ct_eq(b).into()
+}

@@ -26,6 +26,7 @@
 
 use core::fmt;
 
+use crate::ct_eq as eq_ct;
 use crate::time::Timestamp;
 
 /// How long a request may be answered and confirmed, unless configured otherwise.
@@ -66,6 +67,17 @@ impl QrKind {
             QrKind::Encrypt => "encrypt",
             QrKind::Decrypt => "decrypt",
             QrKind::Impression => "impression",
+        }
+    }
+
+    /// The Chinese name people see, e.g. 登录.
+    pub fn label(self) -> &'static str {
+        match self {
+            QrKind::Login => "登录",
+            QrKind::Sign => "签名",
+            QrKind::Encrypt => "加密",
+            QrKind::Decrypt => "解密",
+            QrKind::Impression => "印模上传",
         }
     }
 
@@ -427,11 +439,6 @@ pub fn short_code(digest: &[u8; 32]) -> String {
     format!("{:06}", u64::from_be_bytes(first) % 1_000_000)
 }
 
-/// Comparison whose time doesn't depend on where the inputs differ.
-fn eq_ct(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// Why a QR flow was refused. Each has a stable code and a message in Chinese for people; both
 /// screens show it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -473,6 +480,10 @@ pub enum QrError {
     /// The request is unknown (or was removed).
     #[error("二维码无效，请刷新二维码后重新扫码。")]
     UnknownRequest,
+    /// A kind whose flow this service does not offer: it is refused when the request would
+    /// be made, and a stored request of such a kind can't be answered.
+    #[error("暂不支持此类扫码业务。")]
+    KindNotOffered,
 }
 
 impl QrError {
@@ -490,6 +501,7 @@ impl QrError {
             QrError::BadSignature => "qr.bad_signature",
             QrError::UntrustedCertificate => "qr.untrusted_certificate",
             QrError::UnknownRequest => "qr.unknown_request",
+            QrError::KindNotOffered => "qr.kind_not_offered",
         }
     }
 }

@@ -110,6 +110,17 @@ impl From<yizhao_domain::seal::SealError> for ApiError {
     }
 }
 
+impl From<yizhao_credential::CredentialError> for ApiError {
+    fn from(e: yizhao_credential::CredentialError) -> Self {
+        use yizhao_credential::CredentialError as E;
+        let status = match &e {
+            E::MatterNotRegistered => StatusCode::FORBIDDEN,
+            E::RequesterInvalid(_) | E::LicenseInvalid(_) => StatusCode::UNAUTHORIZED,
+        };
+        ApiError::new(status, e.code(), e.to_string())
+    }
+}
+
 impl From<yizhao_store::StoreError> for ApiError {
     fn from(e: yizhao_store::StoreError) -> Self {
         ApiError::internal(&e)

@@ -69,9 +69,10 @@ pub enum WalletError {
     /// The requester's certificate is not a relying party registered with the authority.
     #[error("请求方证书无效：{0}")]
     RequesterInvalid(String),
-    /// The requester is not registered for the matter it asks.
-    #[error("该应用未登记此事项，已拒绝。")]
-    MatterNotRegistered,
+    /// A credential refused by the checks the services share (a relying party's certificate
+    /// not registered with the authority, or not for the matter it asks).
+    #[error(transparent)]
+    Credential(#[from] yizhao_credential::CredentialError),
     /// The request's signature does not verify with the requester's certificate.
     #[error("请求签名无效，已拒绝。")]
     BadRequestSignature,
@@ -110,7 +111,7 @@ impl WalletError {
             WalletError::BadQr => "wallet.bad_qr",
             WalletError::QrUnreadable(_) => "wallet.qr_unreadable",
             WalletError::RequesterInvalid(_) => "rp.certificate_invalid",
-            WalletError::MatterNotRegistered => "rp.matter_not_registered",
+            WalletError::Credential(e) => e.code(),
             WalletError::BadRequestSignature => "qr.bad_signature",
             WalletError::QrExpired => "qr.expired",
             WalletError::Cancelled => "wallet.cancelled",

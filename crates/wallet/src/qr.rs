@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use serde::Serialize;
-use yizhao_gm::x509::{self, Certificate, Extension, Oid};
+use yizhao_domain::qr::QrKind;
+use yizhao_gm::x509::Certificate;
 use yizhao_impression::form::{self, Design};
 use yizhao_proto::authority::proof_message;
 use yizhao_proto::qr::{QrAnswer, QrRequestBody, QrStatus, parse_qr_link, qr_answer_message};
@@ -23,16 +24,6 @@ pub const IMAGE_MAX_BYTES: usize = 10 * 1024 * 1024;
 
 /// Largest width or height of an image read for a QR code, in pixels.
 const IMAGE_MAX_SIDE: u32 = 12_000;
-
-/// The relying-party id extension of a requester certificate (UTF8String).
-pub fn rp_id_oid() -> Oid {
-    Oid::yizhao(&[2, 1])
-}
-
-/// The comma-separated matters a relying party may ask for (UTF8String).
-pub fn rp_matters_oid() -> Oid {
-    Oid::yizhao(&[2, 2])
-}
 
 /// A relying party as its certificate says, after checking.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,6 +77,9 @@ pub struct ScanPreview {
     /// The request's nonce.
     #[serde(skip)]
     nonce: String,
+    /// What its kind asks.
+    #[serde(skip)]
+    asked: Asked,
 }
 
 /// The impression upload a PC page asks this phone to sign (kind `impression`), checked: a
@@ -144,23 +138,101 @@ impl ScanPreview {
     pub fn body_json(&self) -> &str {
         &self.body_json
     }
-}
 
-/// The Chinese name of a request kind.
-pub fn kind_name(kind: &str) -> &str {
-    match kind {
-        "login" => "登录",
-        "sign" => "签名",
-        "encrypt" => "加密",
-        "decrypt" => "解密",
-        "impression" => "印模上传",
-        other => other,
+    /// What the phone shows once its answer is accepted.
+    pub fn done_title(&self) -> &'static str {
+        match self.asked {
+            Asked::Login => "登录成功",
+            Asked::Impression(_) => "印模已上传，等待审核",
+        }
     }
 }
 
-/// Check a relying-party certificate against the authority's issuing CA and root at `at`:
-/// chains to the root through the issuing CA, is valid now and for signing, carries the relying
-/// party's id and matters, and lists `matter`.
+/// The Chinese name of a request kind (the wire name itself if the kind is unknown).
+pub fn kind_name(kind: &str) -> &str {
+    QrKind::parse(kind).map_or(kind, |k| k.label())
+}
+
+/// What a request asks the phone, by kind: the wallet's side of the platform's QR flows
+/// (`yizhao_server::platform::flows`). Each kind reads and checks the request's payload when
+/// it is scanned, says which licenses may answer, and signs the answer with its payload. A
+/// kind with no flow here is refused when it is scanned, before anything is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Asked {
+    /// A login: the license proof alone.
+    Login,
+    /// An impression upload to sign for the uploading entity.
+    Impression(Box<ImpressionAsked>),
+}
+
+impl Asked {
+    /// Read and check the payload of a request of `kind`.
+    fn read(kind: &str, payload: serde_json::Value) -> Result<Asked> {
+        match QrKind::parse(kind) {
+            Some(QrKind::Login) if payload.is_null() => Ok(Asked::Login),
+            Some(QrKind::Login) => Err(WalletError::Format(
+                "二维码请求无效: 登录请求不应携带其他内容".into(),
+            )),
+            Some(QrKind::Impression) => Ok(Asked::Impression(Box::new(impression_asked(payload)?))),
+            _ => Err(WalletError::Input(format!(
+                "本钱包暂不支持{}请求",
+                kind_name(kind)
+            ))),
+        }
+    }
+
+    /// Whether a license of the entity `uscc` may answer.
+    fn may_answer(&self, uscc: &str) -> bool {
+        match self {
+            Asked::Login => true,
+            Asked::Impression(i) => i.uscc == uscc,
+        }
+    }
+
+    /// The answer's signature over `msg` ([`qr_answer_message`]) and its payload, made with the
+    /// license `lic`.
+    fn sign(
+        &self,
+        wallet: &Wallet,
+        lic: &crate::home::StoredLicense,
+        password: &crate::Password,
+        msg: &[u8],
+    ) -> Result<(Vec<u8>, serde_json::Value)> {
+        match self {
+            Asked::Login => Ok((
+                wallet
+                    .home()
+                    .sign_with_license(&lic.license_id, password, msg)?,
+                serde_json::Value::Null,
+            )),
+            Asked::Impression(asked) => {
+                if !self.may_answer(&lic.uscc) {
+                    return Err(WalletError::Input(format!(
+                        "请选择 {} 的执照签名此印模",
+                        asked.uscc
+                    )));
+                }
+                let upload =
+                    proof_message(IMPRESSIONS_UPLOAD, &asked.challenge, &asked.upload_json);
+                let mut sigs = wallet.home().sign_all_with_license(
+                    &lic.license_id,
+                    password,
+                    &[msg, &upload],
+                )?;
+                let upload_signature = sigs.pop().unwrap_or_default();
+                let signature = sigs.pop().unwrap_or_default();
+                let payload = serde_json::to_value(ImpressionQrAnswer { upload_signature })
+                    .map_err(|e| WalletError::Format(e.to_string()))?;
+                Ok((signature, payload))
+            }
+        }
+    }
+}
+
+/// Check a relying-party certificate against the authority's issuing CA and root at `at`
+/// (the one check the services use too, [`yizhao_credential::verify_relying_party`]): chains to
+/// the root through the issuing CA, is valid now and for signing, carries the relying party's
+/// id and matters, and lists `matter`.
 pub fn verify_requester(
     cert_der: &[u8],
     issuing: &Certificate,
@@ -168,32 +240,11 @@ pub fn verify_requester(
     at: u64,
     matter: &str,
 ) -> Result<Requester> {
-    let bad = |m: &str| WalletError::RequesterInvalid(m.to_owned());
-    let cert = Certificate::from_der(cert_der).map_err(|_| bad("无法解析"))?;
-    x509::verify_chain(
-        &cert,
-        std::slice::from_ref(issuing),
-        std::slice::from_ref(root),
-        at,
-        x509::Usage::Signing,
-        &[],
-    )
-    .map_err(|_| bad("不是电子营业执照系统登记的应用"))?;
-    let (Some(id), Some(matters)) = (
-        cert.extension(&rp_id_oid()).and_then(Extension::utf8_value),
-        cert.extension(&rp_matters_oid())
-            .and_then(Extension::utf8_value),
-    ) else {
-        return Err(bad("不是应用证书"));
-    };
-    let matters: Vec<String> = matters.split(',').map(str::to_owned).collect();
-    if !matters.iter().any(|m| m == matter) {
-        return Err(WalletError::MatterNotRegistered);
-    }
+    let v = yizhao_credential::verify_relying_party(cert_der, issuing, root, at, matter)?;
     Ok(Requester {
-        id,
-        name: cert.common_name().unwrap_or_default(),
-        matters,
+        id: v.id,
+        name: v.name,
+        matters: v.matters,
     })
 }
 
@@ -289,15 +340,12 @@ impl Wallet {
         if body.expires_at <= now {
             return Err(WalletError::QrExpired);
         }
-        let impression = match body.kind.as_str() {
-            "impression" => Some(impression_asked(body.payload)?),
-            _ => None,
-        };
+        let asked = Asked::read(&body.kind, body.payload)?;
         let licenses = self
             .home()
             .licenses()?
             .into_iter()
-            .filter(|l| impression.as_ref().is_none_or(|i| i.uscc == l.uscc))
+            .filter(|l| asked.may_answer(&l.uscc))
             .filter(|l| {
                 Certificate::from_der(&l.certificate)
                     .map(|c| {
@@ -322,7 +370,11 @@ impl Wallet {
             matter: body.matter,
             expires_at: body.expires_at,
             licenses,
-            impression,
+            impression: match &asked {
+                Asked::Impression(i) => Some((**i).clone()),
+                Asked::Login => None,
+            },
+            asked,
             body_json: signed.body,
             nonce: body.nonce,
         })
@@ -333,52 +385,19 @@ impl Wallet {
     /// platform. The status carries the short code both screens show. A `login` request is
     /// answered with the proof alone; an `impression` request also with the license's
     /// signature over the upload it carries (the seal authority's `impressions.upload`), only
-    /// for a license of the uploading entity. The other kinds need payloads this wallet does
-    /// not make yet.
+    /// for a license of the uploading entity (see `Asked`).
     pub async fn answer_request(
         &self,
         preview: &ScanPreview,
         license: &str,
         password: &crate::Password,
     ) -> Result<QrStatus> {
-        if !matches!(preview.kind.as_str(), "login" | "impression") {
-            return Err(WalletError::Input(format!(
-                "本钱包暂不支持{}请求",
-                kind_name(&preview.kind)
-            )));
-        }
         if preview.expires_at <= now_unix() {
             return Err(WalletError::QrExpired);
         }
         let lic = self.home().license(license)?;
         let msg = qr_answer_message(&preview.body_json, &preview.nonce);
-        let (signature, payload) = match &preview.impression {
-            None => (
-                self.home()
-                    .sign_with_license(&lic.license_id, password, &msg)?,
-                serde_json::Value::Null,
-            ),
-            Some(asked) => {
-                if asked.uscc != lic.uscc {
-                    return Err(WalletError::Input(format!(
-                        "请选择 {} 的执照签名此印模",
-                        asked.uscc
-                    )));
-                }
-                let upload =
-                    proof_message(IMPRESSIONS_UPLOAD, &asked.challenge, &asked.upload_json);
-                let mut sigs = self.home().sign_all_with_license(
-                    &lic.license_id,
-                    password,
-                    &[&msg, &upload],
-                )?;
-                let upload_signature = sigs.pop().unwrap_or_default();
-                let signature = sigs.pop().unwrap_or_default();
-                let payload = serde_json::to_value(ImpressionQrAnswer { upload_signature })
-                    .map_err(|e| WalletError::Format(e.to_string()))?;
-                (signature, payload)
-            }
-        };
+        let (signature, payload) = preview.asked.sign(self, &lic, password, &msg)?;
         let answer = QrAnswer {
             request_id: preview.id.clone(),
             nonce: preview.nonce.clone(),

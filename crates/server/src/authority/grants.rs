@@ -46,37 +46,22 @@ impl Authority {
     /// at `now`. The issuing CA and the root are our own, loaded at start, so only the one link
     /// that comes from outside is verified on each request.
     pub(super) fn check_certificate(&self, der: &[u8], now: i64) -> Result<Certificate, ApiError> {
-        let bad = |m: &str| {
-            ApiError::unauthorized("auth.certificate_invalid", format!("执照证书无效：{m}"))
-        };
-        let cert = Certificate::from_der(der).map_err(|_| bad("无法解析"))?;
         let issuing_key = self
             .keys
             .issuing
             .public_key()
             .map_err(|e| ApiError::internal(&e))?;
-        if !cert.names_issuer(&self.keys.issuing)
-            || self
-                .verified
-                .check(der, || cert.verify_signed_by(&issuing_key))
-                .is_err()
-        {
-            return Err(bad("不是本系统签发的执照"));
-        }
-        let (not_before, not_after) = cert.validity();
         let at = u64::try_from(now).unwrap_or(0);
-        if at < not_before || at > not_after {
-            return Err(bad("不在有效期内"));
-        }
-        if cert
-            .basic_constraints()
-            .ok()
-            .flatten()
-            .is_some_and(|(ca, _)| ca)
-        {
-            return Err(bad("不是执照证书"));
-        }
-        Ok(cert)
+        Ok(yizhao_credential::check_license_certificate(
+            der,
+            &self.keys.issuing,
+            at,
+            |cert| {
+                self.verified
+                    .check(der, || cert.verify_signed_by(&issuing_key))
+                    .is_ok()
+            },
+        )?)
     }
 
     /// Check a request made with a license: challenge unused and fresh, chain, signature, and

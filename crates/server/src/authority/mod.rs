@@ -38,7 +38,8 @@ use crate::error::ApiError;
 use crate::rng::{PortRng, RandomSource, random_hex};
 pub use keys::AuthorityKeys;
 pub use proofing::{BuiltinOutbox, IdentityProofing};
-pub use relying_parties::{RelyingParty, VerifiedRelyingParty, verify_relying_party};
+pub use relying_parties::RelyingParty;
+pub use yizhao_credential::{VerifiedRelyingParty, verify_relying_party};
 
 /// The declaration a person accepts before downloading (R3).
 pub const DECLARATION_VERSION: &str = "2024-1";
@@ -48,38 +49,8 @@ const DECLARATION_TEXT: &str = "一、电子营业执照与纸质营业执照具
 三、执照密码（初始为123456）保护本手机上的全部执照，请及时修改并妥善保管。\n\
 四、因保管不善造成的损失由下载人承担；发现手机遗失应及时联系法定代表人或证照管理员撤销授权。";
 
-/// OIDs of yizhao's license-certificate extensions (under the `2.25.<uuid>` arc).
-pub mod ext {
-    use yizhao_gm::x509::Oid;
-    /// The entity's USCC.
-    pub fn uscc() -> Oid {
-        Oid::yizhao(&[1, 1])
-    }
-    /// The holder's role.
-    pub fn role() -> Oid {
-        Oid::yizhao(&[1, 2])
-    }
-    /// The grant behind the license.
-    pub fn grant() -> Oid {
-        Oid::yizhao(&[1, 3])
-    }
-    /// `all` or the comma-separated matter codes.
-    pub fn scope() -> Oid {
-        Oid::yizhao(&[1, 4])
-    }
-    /// The authorization period `start-end` (Unix seconds).
-    pub fn period() -> Oid {
-        Oid::yizhao(&[1, 5])
-    }
-    /// A relying party's id.
-    pub fn rp_id() -> Oid {
-        Oid::yizhao(&[2, 1])
-    }
-    /// The comma-separated matters a relying party may ask for.
-    pub fn rp_matters() -> Oid {
-        Oid::yizhao(&[2, 2])
-    }
-}
+/// OIDs of yizhao's certificate extensions.
+pub use yizhao_credential::oid as ext;
 
 /// Settings of the authority.
 #[derive(Debug, Clone)]

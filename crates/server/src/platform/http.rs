@@ -82,17 +82,12 @@ async fn create(
         Some(s) => (s, false),
         None => (random_hex(p.rng.as_ref(), 32), true),
     };
-    let status = match kind {
-        QrKind::Impression => {
-            let member =
-                super::members::member_token(&h).ok_or_else(super::members::not_logged_in)?;
-            let from = b.from.as_deref().ok_or_else(|| {
-                ApiError::bad_request("qr.bad_payload", "请先在印模上传页面预览印模。")
-            })?;
-            p.renew_impression_qr(&sid, &member, from).await?
-        }
-        _ => p.create_qr(kind, &sid).await?,
+    let asked = super::CreateQr {
+        session: sid.clone(),
+        member: super::members::member_token(&h),
+        from: b.from,
     };
+    let status = p.create_qr(kind, &asked).await?;
     let link = qr_link(&public_base(&p, &h), &status.id);
     let mut resp = Json(QrCreated { status, link }).into_response();
     if fresh {

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use yizhao_domain::authority::Role;
+use yizhao_domain::qr::QrKind;
 use yizhao_gm::sm3;
 use yizhao_gm::x509::Certificate;
 use yizhao_proto::authority::{FaceData, StatusBody, StatusRequest};
@@ -308,7 +309,7 @@ impl Platform {
         &self,
         row: &QrRow,
     ) -> Result<Option<MemberLogin>, ApiError> {
-        if row.kind != "login" {
+        if !QrKind::parse(&row.kind).is_some_and(QrKind::binds_pc_session) {
             return Ok(None);
         }
         // Each read lets its connection go before the next await: a request never holds two.

@@ -6,8 +6,8 @@
 //! It talks to the license authority only through the authority's Rust API.
 
 pub mod backoffice;
+pub mod flows;
 pub mod http;
-mod impressions;
 pub mod members;
 
 use std::sync::Arc;
@@ -26,6 +26,7 @@ use yizhao_store::{Database, QrRow};
 use crate::authority::{Authority, RelyingParty};
 use crate::error::ApiError;
 use crate::rng::{PortRng, RandomSource, random_hex};
+pub use flows::CreateQr;
 
 const SIGNING_KEY: &str = "qr-signing";
 
@@ -63,14 +64,15 @@ pub struct Platform {
     key: PrivateKey,
     rp: RelyingParty,
     pub(crate) config: PlatformConfig,
-    /// The seal authority that impression uploads go to, once attached.
-    seals: Option<Arc<crate::seal::Seals>>,
+    /// The QR flows it offers, by kind.
+    flows: flows::Flows,
 }
 
-fn qr_error(e: QrError) -> ApiError {
+pub(crate) fn qr_error(e: QrError) -> ApiError {
     let status = match e {
         QrError::UnknownRequest => axum::http::StatusCode::NOT_FOUND,
         QrError::WrongSession => axum::http::StatusCode::FORBIDDEN,
+        QrError::KindNotOffered => axum::http::StatusCode::BAD_REQUEST,
         _ => axum::http::StatusCode::CONFLICT,
     };
     ApiError::new(status, e.code(), e.to_string())
@@ -121,7 +123,7 @@ fn to_row(r: &QrRequest, body: String, signature: Vec<u8>, last_error: LastError
     }
 }
 
-fn from_row(row: &QrRow) -> Result<QrRequest, ApiError> {
+pub(crate) fn from_row(row: &QrRow) -> Result<QrRequest, ApiError> {
     let kind = QrKind::parse(&row.kind).ok_or_else(|| ApiError::internal(&"bad qr kind"))?;
     let tries = u32::try_from(row.wrong_tries).unwrap_or(u32::MAX);
     let state = QrState::from_stored(
@@ -147,11 +149,14 @@ fn from_row(row: &QrRow) -> Result<QrRequest, ApiError> {
 
 impl Platform {
     /// Start: load (or make) the platform's signing key and register it with the authority.
+    /// Impression uploads made through QR requests go to `seals`.
+    #[allow(clippy::too_many_arguments)]
     pub async fn start(
         db: Database,
         clock: Arc<dyn Clock>,
         rng: Arc<dyn RandomSource>,
         authority: Arc<Authority>,
+        seals: Arc<crate::seal::Seals>,
         key_password: &Password,
         kdf: KdfParams,
         config: PlatformConfig,
@@ -194,28 +199,23 @@ impl Platform {
             key,
             rp,
             config,
-            seals: None,
+            flows: flows::Flows::new(seals),
         })
-    }
-
-    /// Send impression uploads made through QR requests of kind `impression` to `seals`.
-    pub fn with_seals(mut self, seals: Arc<crate::seal::Seals>) -> Self {
-        self.seals = Some(seals);
-        self
     }
 
     fn now(&self) -> Timestamp {
         self.clock.now()
     }
 
-    /// Make and sign a QR request of `kind` for the browser `session`.
-    pub async fn create_qr(&self, kind: QrKind, session: &str) -> Result<QrStatus, ApiError> {
-        self.create_qr_with(kind, session, serde_json::Value::Null)
-            .await
+    /// Make and sign a QR request of `kind` for the browser session of `asked`, through the
+    /// kind's flow; a kind this platform has no flow for is refused (`qr.kind_not_offered`).
+    pub async fn create_qr(&self, kind: QrKind, asked: &CreateQr) -> Result<QrStatus, ApiError> {
+        self.flows.get(kind)?.create(self, asked).await
     }
 
-    /// [`Platform::create_qr`] with the kind's `payload` in the signed body.
-    async fn create_qr_with(
+    /// Sign and store a request of `kind` with the kind's `payload` in the signed body (for the
+    /// flows, which check first what the PC page may ask).
+    pub(crate) async fn create_qr_with(
         &self,
         kind: QrKind,
         session: &str,
@@ -278,7 +278,7 @@ impl Platform {
         }
     }
 
-    async fn load(&self, id: &str) -> Result<QrRow, ApiError> {
+    pub(crate) async fn load(&self, id: &str) -> Result<QrRow, ApiError> {
         let mut tx = self.db.read().await?;
         tx.qr(id)
             .await?
@@ -295,10 +295,14 @@ impl Platform {
         })
     }
 
-    /// The wallet's answer: license proof over the request, checked with the authority.
+    /// The wallet's answer: the license proof over the request, checked with the authority,
+    /// and the payload its kind's flow asks for. The answer's new state and the flow's effect
+    /// commit in one transaction: a failure in between leaves the request answerable and
+    /// nothing stored.
     pub async fn answer_qr(&self, id: &str, answer: &QrAnswer) -> Result<QrStatus, ApiError> {
         let row = self.load(id).await?;
         let req = from_row(&row)?;
+        let flow = self.flows.get(req.kind)?;
         let now = self.now();
         if !req.is_answerable_at(now) {
             let e = if req.is_expired_at(now) {
@@ -310,47 +314,91 @@ impl Platform {
         }
         let checked = async {
             let license_id = self.check_answer(&row, answer).await?;
-            let upload = match req.kind {
-                QrKind::Impression => Some(self.impression_upload(&row, answer)?),
-                _ => None,
-            };
-            Ok::<_, ApiError>((license_id, upload))
+            flow.check_answer(self, &row, answer)?;
+            Ok::<_, ApiError>(license_id)
         }
         .await;
-        match checked {
-            Ok((license_id, upload)) => {
-                let digest = sm3(&[row.nonce.as_bytes(), &answer.signature].concat());
-                let code = rules::short_code(&digest);
-                // A request that asks the phone to sign something for the phone's own entity
-                // completes with the answer: nothing is granted to the PC session, so there is
-                // no short code to confirm.
-                let settings = QrSettings {
-                    confirm_short_code: self.config.qr.confirm_short_code
-                        && req.kind.binds_pc_session(),
-                    ..self.config.qr
-                };
-                let next = req
-                    .clone()
-                    .answer(&answer.nonce, license_id, code, now, &settings)
-                    .map_err(|r: Rejected| qr_error(r.error))?;
-                let to = to_row(&next, row.body.clone(), row.signature.clone(), (None, None));
-                let mut tx = self.db.begin_one().await?;
-                if !tx.answer_qr(&row, &to, &answer.certificate).await? {
-                    return Err(qr_error(QrError::AlreadyAnswered));
-                }
-                drop(tx);
-                if let Some(upload) = upload {
-                    self.send_impression(&to, &next, &upload).await?;
-                }
+        let license_id = match checked {
+            Ok(license_id) => license_id,
+            Err(e) => return Err(self.note_refused_answer(id, e).await),
+        };
+        let digest = sm3(&[row.nonce.as_bytes(), &answer.signature].concat());
+        let code = rules::short_code(&digest);
+        // A request that asks the phone to sign something for the phone's own entity completes
+        // with the answer: nothing is granted to the PC session, so there is no short code to
+        // confirm.
+        let settings = QrSettings {
+            confirm_short_code: self.config.qr.confirm_short_code && req.kind.binds_pc_session(),
+            ..self.config.qr
+        };
+        let next = req
+            .clone()
+            .answer(&answer.nonce, license_id, code, now, &settings)
+            .map_err(|r: Rejected| qr_error(r.error))?;
+        let to = to_row(&next, row.body.clone(), row.signature.clone(), (None, None));
+        if !flow.acts_on_answer() {
+            // One statement: no transaction round trips while holding SQLite's writer turn.
+            let mut tx = self.db.begin_one().await?;
+            if !tx.answer_qr(&row, &to, &answer.certificate).await? {
+                return Err(qr_error(QrError::AlreadyAnswered));
+            }
+            return Ok(self.status_of(&next, None));
+        }
+        let mut tx = self.db.begin().await?;
+        if !tx.answer_qr(&row, &to, &answer.certificate).await? {
+            return Err(qr_error(QrError::AlreadyAnswered));
+        }
+        match flow.answered(self, &mut tx, &row, answer).await {
+            Ok(()) => {
+                tx.commit().await?;
                 Ok(self.status_of(&next, None))
             }
             Err(e) => {
-                // Nothing changes but the note, so the PC page can say why.
-                let mut tx = self.db.begin_one().await?;
-                tx.set_qr_last_error(id, &e.code, &e.message).await?;
-                Err(e)
+                // Nothing of the answer is kept.
+                tx.rollback().await?;
+                if e.status.is_client_error() {
+                    self.refuse_answered(&row, &e).await?;
+                    Err(e)
+                } else {
+                    Err(self.note_refused_answer(id, e).await)
+                }
             }
         }
+    }
+
+    /// Notes a refused answer's error on the request (its state unchanged, so it can still be
+    /// answered), so the PC page can say why; gives the error back.
+    async fn note_refused_answer(&self, id: &str, e: ApiError) -> ApiError {
+        let noted = async {
+            let mut tx = self.db.begin_one().await?;
+            tx.set_qr_last_error(id, &e.code, &e.message).await?;
+            Ok::<_, ApiError>(())
+        }
+        .await;
+        match noted {
+            Ok(()) => e,
+            Err(internal) => internal,
+        }
+    }
+
+    /// The flow refused the effect of an answer to the pending request `row`: the request ends
+    /// refused, with the reason both screens show.
+    async fn refuse_answered(&self, row: &QrRow, e: &ApiError) -> Result<(), ApiError> {
+        let refused = QrRequest {
+            state: QrState::Refused {
+                reason: e.code.clone(),
+            },
+            ..from_row(row)?
+        };
+        let to = to_row(
+            &refused,
+            row.body.clone(),
+            row.signature.clone(),
+            (Some(e.code.clone()), Some(e.message.clone())),
+        );
+        let mut tx = self.db.begin_one().await?;
+        tx.update_qr_state(row, &to).await?;
+        Ok(())
     }
 
     /// Signature over the request, then the authority's word on the license for the matter.
@@ -499,12 +547,6 @@ impl Platform {
 
     /// Whether `token` is the session's anti-forgery token (compared in constant time).
     pub fn csrf_ok(&self, scope: &str, session: &str, token: &str) -> bool {
-        let want = self.csrf_token(scope, session);
-        want.len() == token.len()
-            && want
-                .bytes()
-                .zip(token.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        yizhao_domain::ct_eq(self.csrf_token(scope, session).as_bytes(), token.as_bytes())
     }
 }

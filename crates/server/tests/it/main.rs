@@ -77,13 +77,13 @@ async fn start_platform(
             clock.clone(),
             rng.clone(),
             authority.clone(),
+            seals.clone(),
             &Password::new("test-key-password"),
             KdfParams::INSECURE_FAST,
             config,
         )
         .await
-        .unwrap()
-        .with_seals(seals.clone()),
+        .unwrap(),
     )
 }
 

@@ -73,7 +73,7 @@ async fn a_platform_registers_and_wallets_check_it() {
         );
         let err = verify_relying_party(&rp.certificate, &issuing, &root, at, MATTER_PROCUREMENT)
             .unwrap_err();
-        assert_eq!(err.code, "rp.matter_not_registered");
+        assert_eq!(err.code(), "rp.matter_not_registered");
         // The certificate names the key the platform holds.
         assert_eq!(
             Certificate::from_der(&rp.certificate)
@@ -119,7 +119,7 @@ async fn licenses_and_foreign_certificates_are_not_relying_parties() {
         MATTER_BIDDING,
     )
     .unwrap_err();
-    assert_eq!(err.code, "rp.certificate_invalid");
+    assert_eq!(err.code(), "rp.certificate_invalid");
     // A license certificate of our own authority is not a relying party's.
     let mut zw = {
         let p = yizhao_domain::registry::demo_person("张伟").unwrap();
@@ -138,7 +138,7 @@ async fn licenses_and_foreign_certificates_are_not_relying_parties() {
         MATTER_BIDDING,
     )
     .unwrap_err();
-    assert_eq!(err.code, "rp.certificate_invalid");
+    assert_eq!(err.code(), "rp.certificate_invalid");
     // An expired look: far in the future the certificate is no longer valid.
     let rp = app
         .authority

@@ -434,7 +434,7 @@ impl WebApp {
 
     /// Whether the form carries this process's CSRF token.
     fn csrf_ok(&self, fields: &Fields) -> bool {
-        constant_time_eq(fields.get("csrf").as_bytes(), self.csrf.as_bytes())
+        yizhao_domain::ct_eq(fields.get("csrf").as_bytes(), self.csrf.as_bytes())
     }
 
     /// Render a template with the CSRF token and `ctx`; `error` goes to `#error`.
@@ -485,10 +485,6 @@ impl WebApp {
         let e = PageError::csrf();
         self.message(e.status, "操作未执行", None, Some(&e))
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// An authorization period in Beijing time, or empty.

@@ -241,11 +241,7 @@ pub(super) async fn confirm(
     match answered {
         Ok(status) => {
             app.drop_preview(&token);
-            let title = match preview.kind.as_str() {
-                "login" => "登录成功",
-                "impression" => "印模已上传，等待审核",
-                _ => "已确认",
-            };
+            let title = preview.done_title();
             let result = context! {
                 title => title,
                 text => format!("{}：{}", preview.requester.name, preview.matter_name.as_deref().unwrap_or(&preview.matter)),

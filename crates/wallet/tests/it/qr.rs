@@ -370,7 +370,6 @@ async fn a_requester_certificate_from_another_ca_is_refused() {
     let b = body("req_foreign_01", BIDDING, now_unix() + 300);
     let link = s.platform.put(sign(&b, &key, &cert));
     let err = s.wallet.fetch_request(&link).await.unwrap_err();
-    assert!(matches!(err, WalletError::RequesterInvalid(_)), "{err:?}");
     assert_eq!(err.code(), "rp.certificate_invalid");
     assert!(err.to_string().starts_with("请求方证书无效"), "{err}");
 
@@ -410,7 +409,7 @@ async fn a_matter_the_certificate_does_not_list_is_refused() {
     let s = setup(140).await;
     let link = s.platform.login("req_matter_001", "egov.tax.invoice");
     let err = s.wallet.fetch_request(&link).await.unwrap_err();
-    assert!(matches!(err, WalletError::MatterNotRegistered), "{err:?}");
+    assert_eq!(err.code(), "rp.matter_not_registered", "{err:?}");
     assert_eq!(err.code(), "rp.matter_not_registered");
     // A matter that is a prefix of a listed one is not listed.
     let link = s.platform.login("req_matter_002", "egov.ndrc");
