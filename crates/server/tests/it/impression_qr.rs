@@ -158,6 +158,32 @@ async fn the_pc_page_prepares_an_impression_and_the_phone_signs_its_upload() {
         assert_eq!(v["error"]["code"], "qr.bad_signature", "the PC hears why");
         assert_eq!(uploads(&app).await, 0);
 
+        // The process fails between accepting the answer and storing the upload (simulated: the
+        // store refuses the upload's row): nothing of the answer is kept, and the request can
+        // still be answered, with the same signature over the same challenge.
+        let db = app.authority.db().clone();
+        db.execute_script(
+            "CREATE TRIGGER crash_between BEFORE INSERT ON impressions \
+             BEGIN SELECT RAISE(ABORT, 'simulated crash'); END;",
+            "CREATE FUNCTION crash_between() RETURNS trigger AS $$ \
+             BEGIN RAISE EXCEPTION 'simulated crash'; END $$ LANGUAGE plpgsql; \
+             CREATE TRIGGER crash_between BEFORE INSERT ON impressions \
+             FOR EACH ROW EXECUTE FUNCTION crash_between();",
+        )
+        .await
+        .unwrap();
+        let (s, v) = scan_with(&app, &zw, 0, &id, sign_upload).await;
+        assert_eq!((s, code(&v)), (StatusCode::INTERNAL_SERVER_ERROR, "internal"), "{v}");
+        let (_, v) = pc.qr_state(&app, &id).await;
+        assert_eq!(v["state"], "pending", "still answerable: {v}");
+        assert_eq!(uploads(&app).await, 0, "nothing half-stored");
+        db.execute_script(
+            "DROP TRIGGER crash_between;",
+            "DROP TRIGGER crash_between ON impressions; DROP FUNCTION crash_between();",
+        )
+        .await
+        .unwrap();
+
         // The legal representative signs: completed at once (no short code), stored for review.
         let (s, v) = scan_with(&app, &zw, 0, &id, sign_upload).await;
         assert_eq!(s, StatusCode::OK, "{v}");

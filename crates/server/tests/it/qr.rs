@@ -446,3 +446,62 @@ async fn next_frame(body: &mut Body) -> axum::body::Bytes {
         .unwrap();
     frame.into_data().unwrap_or_default()
 }
+
+/// A kind whose flow is not built can't be created; an answer must carry what its kind asks
+/// (a login: nothing), or it is refused and the request still waits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kinds_without_a_flow_are_refused_and_answers_carry_their_kinds_payload() {
+    on_both(|t| async move {
+        let app = TestApp::new(t.db).await;
+        let zw = legal_rep(&app).await;
+        let mut pc = Browser { cookie: None };
+        for kind in ["sign", "encrypt", "decrypt"] {
+            let (s, v) = pc
+                .call(
+                    &app,
+                    Method::POST,
+                    "/platform/api/v1/qr",
+                    Some(json!({ "kind": kind })),
+                )
+                .await;
+            assert_eq!(
+                (s, code(&v)),
+                (StatusCode::BAD_REQUEST, "qr.kind_not_offered"),
+                "{kind}: {v}"
+            );
+        }
+        let (s, v) = pc
+            .call(
+                &app,
+                Method::POST,
+                "/platform/api/v1/qr",
+                Some(json!({ "kind": "nonsense" })),
+            )
+            .await;
+        assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "qr.kind"), "{v}");
+
+        // A login answered with a payload (a document signature, say) is refused.
+        let id = pc.new_login(&app).await.id;
+        let (s, v) = scan_with(
+            &app,
+            &zw,
+            0,
+            &id,
+            |_, _| json!({ "document_signature": "AAAA" }),
+        )
+        .await;
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::BAD_REQUEST, "qr.bad_payload"),
+            "{v}"
+        );
+        let (_, v) = pc.qr_state(&app, &id).await;
+        assert_eq!(v["state"], "pending", "{v}");
+        assert_eq!(v["error"]["code"], "qr.bad_payload", "the PC hears why");
+        // The same phone answers as a login should: it goes on.
+        let (s, v) = scan(&app, &zw, 0, &id).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["state"], "answered");
+    })
+    .await;
+}
