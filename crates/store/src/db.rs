@@ -37,6 +37,9 @@ pub struct Database {
     /// SQLite's busy handler, which sleeps in growing steps and lets throughput fall as clients
     /// are added. (PostgreSQL needs no such queue.)
     writer: Arc<tokio::sync::Mutex<WriterState>>,
+    /// Units of work handed out (transactions, single statements, read connections): what a
+    /// test counts to show that something costs no query.
+    units: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// What the writer that holds the SQLite turn may know without asking the database.
@@ -61,6 +64,7 @@ impl Database {
                 Ok(Self {
                     backend: Backend::Postgres(pool),
                     writer: Arc::default(),
+                    units: Arc::default(),
                 })
             }
             other => Err(StoreError::UnsupportedUrl {
@@ -101,7 +105,19 @@ impl Database {
         Ok(Self {
             backend: Backend::Sqlite(pool),
             writer: Arc::default(),
+            units: Arc::default(),
         })
+    }
+
+    fn count_unit(&self) {
+        self.units
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many units of work (transactions, single statements, read connections) this
+    /// database, and its clones, handed out so far.
+    pub fn units_of_work(&self) -> u64 {
+        self.units.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The backend and its pool, for code that needs backend-specific SQL.
@@ -114,6 +130,7 @@ impl Database {
     /// On SQLite the transaction starts with `BEGIN IMMEDIATE`, so it holds the write lock from
     /// the start and two writers can never read the same state and both build on it.
     pub async fn begin(&self) -> Result<Transaction> {
+        self.count_unit();
         let (inner, writer) = match &self.backend {
             Backend::Sqlite(pool) => {
                 let turn = self.writer.clone().lock_owned().await;
@@ -134,6 +151,7 @@ impl Database {
     /// second statement on it is a second, separate commit. [`Transaction::commit`] on it does
     /// nothing and dropping it rolls nothing back.
     pub async fn begin_one(&self) -> Result<Transaction> {
+        self.count_unit();
         let (inner, writer) = match &self.backend {
             Backend::Sqlite(pool) => {
                 let turn = self.writer.clone().lock_owned().await;
@@ -150,6 +168,7 @@ impl Database {
 
     /// A pooled connection in autocommit mode, outside the writer turn, for reads.
     pub(crate) async fn connection(&self) -> Result<Transaction> {
+        self.count_unit();
         let inner = match &self.backend {
             Backend::Sqlite(pool) => TxInner::Lite(pool.acquire()?),
             Backend::Postgres(pool) => TxInner::PostgresOne(pool.acquire().await?),
@@ -163,6 +182,7 @@ impl Database {
 
     /// Begins a plain transaction (no write lock up front on SQLite), for reads.
     pub(crate) async fn begin_deferred(&self) -> Result<Transaction> {
+        self.count_unit();
         let inner = match &self.backend {
             Backend::Sqlite(pool) => TxInner::Lite(pool.begin("BEGIN")?),
             Backend::Postgres(pool) => TxInner::Postgres(pool.begin().await?),

@@ -14,6 +14,7 @@ mod backoffice;
 mod db;
 mod error;
 mod members;
+mod notify;
 mod qr;
 mod seals;
 mod sql;
@@ -25,6 +26,7 @@ pub use backoffice::{BackOfficeSessionRow, BackOfficeUserRow};
 pub use db::{Backend, Database, LitePool, Transaction};
 pub use error::{Result, StoreError};
 pub use members::{MemberRow, MemberSessionRow};
+pub use notify::{Listener, QR_CHANNEL};
 pub use qr::QrRow;
 pub use seals::{
     ImpressionRow, RevokedSealMakerRow, SealAdminRow, SealCollectionRow, SealRow, SealUseGrantRow,

@@ -196,49 +196,85 @@ async fn qr_png(State(p): P, h: HeaderMap, Path(id): Path<String>) -> Result<Res
     Ok(([(header::CONTENT_TYPE, "image/png")], png.into_inner()).into_response())
 }
 
-/// How often the event stream looks at the request. The state lives in the database, so any
-/// replica can serve the stream.
-const EVENT_POLL: std::time::Duration = std::time::Duration::from_millis(250);
+/// Longest an event stream stays open: a request lives minutes, and a page that still waits
+/// then opens another.
+const EVENT_STREAM_MAX: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// Server-sent events: a `status` event whenever the request's state, short code or last
-/// error changes, until it is final or expired. (Pages also poll `GET …/qr/{id}` as a fallback.)
+/// Server-sent events: a `status` event now, then whenever the request's state, short code or
+/// last error changes, until it is final or expired. The stream reads the request only when
+/// told that it changed ([`super::notifier`]) and once at its expiry: a waiting page costs no
+/// database query while nothing changes, on whichever replica the change was made. (Pages
+/// also poll `GET …/qr/{id}` as a fallback.)
 async fn events(State(p): P, h: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
     use axum::response::sse::{Event, KeepAlive, Sse};
+    use tokio::sync::broadcast::error::RecvError;
     let session = require_session(&h)?;
+    // Listening before the first read, so that no change falls in between.
+    let notices = p.notifier.subscribe();
     let first = p.qr_status(&id, &session).await?;
-    let stream = futures_util::stream::unfold(
-        (p, id, session, Some(first), None::<QrStatus>, 0u32),
-        |(p, id, session, next, last, polls)| async move {
-            let mut next = next;
-            let mut polls = polls;
-            loop {
-                let current = match next.take() {
-                    Some(s) => s,
-                    None => {
-                        // Bounded: a request lives minutes; stop after ten of them in any case.
-                        if polls > 2400 {
-                            return None;
-                        }
-                        tokio::time::sleep(EVENT_POLL).await;
-                        polls += 1;
-                        p.qr_status(&id, &session).await.ok()?
-                    }
-                };
-                if last.as_ref() == Some(&current) {
-                    if matches!(current.state.as_str(), "completed" | "expired" | "refused") {
+    let until = tokio::time::Instant::now() + EVENT_STREAM_MAX;
+    struct Waiting {
+        p: Arc<Platform>,
+        id: String,
+        session: String,
+        notices: tokio::sync::broadcast::Receiver<super::notifier::Notice>,
+        next: Option<QrStatus>,
+        last: Option<QrStatus>,
+    }
+    let start = Waiting {
+        p,
+        id,
+        session,
+        notices,
+        next: Some(first),
+        last: None,
+    };
+    let stream = futures_util::stream::unfold(start, move |mut w| async move {
+        loop {
+            let current = match w.next.take() {
+                Some(s) => s,
+                None => {
+                    if w.last.as_ref().is_some_and(|l| is_final(&l.state)) {
                         return None;
                     }
-                    continue;
+                    // Wake at the request's expiry, to say so, if nothing comes first.
+                    let expiry = w.last.as_ref().map_or(0, |l| l.expires_at);
+                    let to_expiry = u64::try_from(expiry - w.p.now_secs()).unwrap_or(0).max(1);
+                    let wake = (tokio::time::Instant::now()
+                        + std::time::Duration::from_secs(to_expiry))
+                    .min(until);
+                    let look = tokio::select! {
+                        n = w.notices.recv() => match n {
+                            Ok(n) => n.concerns(&w.id),
+                            Err(RecvError::Lagged(_)) => true,
+                            Err(RecvError::Closed) => return None,
+                        },
+                        () = tokio::time::sleep_until(wake) => {
+                            if tokio::time::Instant::now() >= until {
+                                return None;
+                            }
+                            true
+                        }
+                    };
+                    if !look {
+                        continue;
+                    }
+                    w.p.qr_status(&w.id, &w.session).await.ok()?
                 }
-                let event = Event::default().event("status").json_data(&current).ok()?;
-                return Some((
-                    Ok::<_, std::convert::Infallible>(event),
-                    (p, id, session, None, Some(current), polls),
-                ));
+            };
+            if w.last.as_ref() == Some(&current) {
+                continue;
             }
-        },
-    );
+            let event = Event::default().event("status").json_data(&current).ok()?;
+            w.last = Some(current);
+            return Some((Ok::<_, std::convert::Infallible>(event), w));
+        }
+    });
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response())
+}
+
+fn is_final(state: &str) -> bool {
+    matches!(state, "completed" | "expired" | "refused")
 }

@@ -9,6 +9,7 @@ pub mod backoffice;
 pub mod flows;
 pub mod http;
 pub mod members;
+mod notifier;
 
 use std::sync::Arc;
 
@@ -66,6 +67,8 @@ pub struct Platform {
     pub(crate) config: PlatformConfig,
     /// The QR flows it offers, by kind.
     flows: flows::Flows,
+    /// Wakes the pages waiting on a request when it changes.
+    notifier: notifier::Notifier,
 }
 
 pub(crate) fn qr_error(e: QrError) -> ApiError {
@@ -161,6 +164,7 @@ impl Platform {
         kdf: KdfParams,
         config: PlatformConfig,
     ) -> Result<Self, ApiError> {
+        let db_for_notices = db.clone();
         let mut tx = db.begin().await?;
         let key = match tx.platform_key(SIGNING_KEY).await? {
             Some(sealed) => Keystore::open(&sealed, key_password)
@@ -200,6 +204,7 @@ impl Platform {
             rp,
             config,
             flows: flows::Flows::new(seals),
+            notifier: notifier::Notifier::start(db_for_notices).await?,
         })
     }
 
@@ -342,6 +347,8 @@ impl Platform {
             if !tx.answer_qr(&row, &to, &answer.certificate).await? {
                 return Err(qr_error(QrError::AlreadyAnswered));
             }
+            drop(tx);
+            self.notifier.changed(id).await;
             return Ok(self.status_of(&next, None));
         }
         let mut tx = self.db.begin().await?;
@@ -351,6 +358,7 @@ impl Platform {
         match flow.answered(self, &mut tx, &row, answer).await {
             Ok(()) => {
                 tx.commit().await?;
+                self.notifier.changed(id).await;
                 Ok(self.status_of(&next, None))
             }
             Err(e) => {
@@ -372,6 +380,8 @@ impl Platform {
         let noted = async {
             let mut tx = self.db.begin_one().await?;
             tx.set_qr_last_error(id, &e.code, &e.message).await?;
+            drop(tx);
+            self.notifier.changed(id).await;
             Ok::<_, ApiError>(())
         }
         .await;
@@ -398,6 +408,8 @@ impl Platform {
         );
         let mut tx = self.db.begin_one().await?;
         tx.update_qr_state(row, &to).await?;
+        drop(tx);
+        self.notifier.changed(&row.id).await;
         Ok(())
     }
 
@@ -487,11 +499,14 @@ impl Platform {
                 token = Some(login.token);
             }
             tx.commit().await?;
+            self.notifier.changed(id).await;
         } else if to.state != row.state || to.wrong_tries != row.wrong_tries {
             let mut tx = self.db.begin_one().await?;
             if !tx.update_qr_state(&row, &to).await? {
                 return Err(qr_error(QrError::AlreadyAnswered));
             }
+            drop(tx);
+            self.notifier.changed(id).await;
         }
         match err {
             Some(e) => Err(qr_error(e)),

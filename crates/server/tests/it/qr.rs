@@ -505,3 +505,53 @@ async fn kinds_without_a_flow_are_refused_and_answers_carry_their_kinds_payload(
     })
     .await;
 }
+
+/// Waiting is free: many PC pages wait on their requests' event streams for 30 s while nothing
+/// changes, which costs the database no query; each still hears its answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_pages_cost_no_query_and_each_hears_its_answer() {
+    const PAGES: usize = 1000;
+    on_both(|t| async move {
+        let app = TestApp::new(t.db).await;
+        let zw = legal_rep(&app).await;
+        let mut pc = Browser { cookie: None };
+        let mut ids = Vec::with_capacity(PAGES);
+        for _ in 0..PAGES {
+            ids.push(pc.new_login(&app).await.id);
+        }
+        let mut streams = Vec::with_capacity(PAGES);
+        for id in &ids {
+            let resp = tower::ServiceExt::oneshot(
+                app.router.clone(),
+                pc.request(&format!("/platform/api/v1/qr/{id}/events")),
+            )
+            .await
+            .unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+            let mut body = resp.into_body();
+            let first = String::from_utf8_lossy(&next_frame(&mut body).await).into_owned();
+            assert!(first.contains("pending"), "{first}");
+            streams.push(body);
+        }
+        let db = app.authority.db();
+        let before = db.units_of_work();
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+        let queries = db.units_of_work() - before;
+        assert!(
+            queries <= 5,
+            "{PAGES} waiting pages cost {queries} queries in 30 s"
+        );
+
+        // Every request answered: every page hears its own answer.
+        for (id, body) in ids.iter().zip(streams.iter_mut()) {
+            let (s, v) = scan(&app, &zw, 0, id).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let mut seen = String::new();
+            while !seen.contains("answered") {
+                seen.push_str(&String::from_utf8_lossy(&next_frame(body).await));
+            }
+            assert!(seen.contains(v["short_code"].as_str().unwrap()), "{seen}");
+        }
+    })
+    .await;
+}
