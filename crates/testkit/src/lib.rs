@@ -112,3 +112,39 @@ async fn pg_admin() -> (PgPool, String) {
         errors.join("; ")
     );
 }
+
+/// A fresh, empty PostgreSQL database for processes a test starts (they migrate it
+/// themselves); dropped by [`PgScratch::drop_db`].
+pub struct PgScratch {
+    /// Its URL.
+    pub url: String,
+    name: String,
+    admin: PgPool,
+}
+
+impl PgScratch {
+    /// Creates the database; panics if no PostgreSQL server answers.
+    pub async fn create() -> PgScratch {
+        let (admin, admin_url) = pg_admin().await;
+        let name = format!("yz_test_{}", uuid::Uuid::new_v4().simple());
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        let base = admin_url.rsplit_once('/').map_or("", |(base, _)| base);
+        PgScratch {
+            url: format!("{base}/{name}"),
+            name,
+            admin,
+        }
+    }
+
+    /// Drops the database, whoever is still connected.
+    pub async fn drop_db(self) {
+        let drop_sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        if let Err(e) = sqlx::raw_sql(&drop_sql).execute(&self.admin).await {
+            eprintln!("could not drop test database {}: {e}", self.name);
+        }
+        self.admin.close().await;
+    }
+}

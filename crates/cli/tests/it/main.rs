@@ -9,6 +9,7 @@ mod cli;
 #[cfg(unix)]
 mod harness;
 mod licenses;
+mod replicas;
 mod seals;
 mod serve;
 
