@@ -292,10 +292,6 @@ pub struct SealGrantRevoked {
     pub revoked: String,
 }
 
-/// The action of an impression upload at the seal authority's `/signed`.
-pub const IMPRESSIONS_UPLOAD: &str =
-    <crate::action::ImpressionsUpload as crate::action::Action>::NAME;
-
 /// What a QR request of kind `impression` carries (its `payload`): the PC page's upload, for
 /// the phone to show and sign. The phone signs it as the seal authority's
 /// [`crate::action::ImpressionsUpload`] action over `challenge` (a license-authority challenge

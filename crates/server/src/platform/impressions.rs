@@ -9,11 +9,10 @@
 
 use yizhao_domain::qr::{QrKind, QrRequest, QrState};
 use yizhao_gm::x509::Certificate;
+use yizhao_proto::action::{Action as _, ImpressionsUpload};
 use yizhao_proto::authority::{Signed, proof_message};
 use yizhao_proto::qr::{QrAnswer, QrRequestBody, QrStatus};
-use yizhao_proto::seal::{
-    IMPRESSIONS_UPLOAD, ImpressionQrAnswer, ImpressionQrPayload, UploadImpression,
-};
+use yizhao_proto::seal::{ImpressionQrAnswer, ImpressionQrPayload, UploadImpression};
 use yizhao_store::QrRow;
 
 use super::{Platform, qr_error, session_hash, to_row};
@@ -108,12 +107,12 @@ impl Platform {
             .and_then(|c| c.public_key())
             .map_err(|_| bad_payload("执照证书无法解析。"))?;
         key.verify(
-            &proof_message(IMPRESSIONS_UPLOAD, &asked.challenge, &asked.upload),
+            &proof_message(ImpressionsUpload::NAME, &asked.challenge, &asked.upload),
             &given.upload_signature,
         )
         .map_err(|_| ApiError::bad_request("qr.bad_signature", "印模签名无效，请重新扫码。"))?;
         Ok(Signed {
-            action: IMPRESSIONS_UPLOAD.into(),
+            action: ImpressionsUpload::NAME.into(),
             payload: asked.upload,
             challenge: asked.challenge,
             certificate: answer.certificate.clone(),
