@@ -657,6 +657,38 @@ async fn unknown_actions_and_misshapen_payloads_change_nothing() {
     .await;
 }
 
+// Every action of the protocol is dispatched by its own service, and only there: a payload
+// that is no action's request reaches the action's parser (`request.invalid_body`) at its
+// service and is an unknown action (`request.action`) at the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_action_is_run_by_its_own_service_only() {
+    use yizhao_proto::action::{ALL, Service};
+    on_both(|t| async move {
+        let app = TestApp::new(t.db).await;
+        let zw = legal_rep(&app).await;
+        for (action, service) in ALL {
+            let other = match service {
+                Service::LicenseAuthority => Service::SealAuthority,
+                Service::SealAuthority => Service::LicenseAuthority,
+            };
+            for (at, expected) in [
+                (service, "request.invalid_body"),
+                (&other, "request.action"),
+            ] {
+                let (st, v) = zw
+                    .signed_to(&app, &at.signed_path(), 0, action, json!("x"))
+                    .await;
+                assert_eq!(
+                    (st, code(&v)),
+                    (StatusCode::BAD_REQUEST, expected),
+                    "{action} at {at:?}: {v}"
+                );
+            }
+        }
+    })
+    .await;
+}
+
 // Status answers are signed by a key the root certifies; the audit chain stays intact.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_is_signed_and_audit_is_intact() {
