@@ -1,6 +1,7 @@
 //! yizhao's wire types: the bodies of the HTTP APIs, the one error envelope, and the proof a
 //! wallet makes with a license key. serde only; no behaviour beyond encoding.
 
+pub mod action;
 pub mod authority;
 pub mod qr;
 pub mod seal;

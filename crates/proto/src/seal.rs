@@ -271,13 +271,31 @@ pub struct CollectionRef {
     pub collection_id: String,
 }
 
-/// The action of an impression upload at the seal authority's `/signed`.
-pub const IMPRESSIONS_UPLOAD: &str = "impressions.upload";
+/// Result of `collections.delete`: `{"deleted": id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionDeleted {
+    /// The collection deleted.
+    pub deleted: String,
+}
+
+/// Result of `seal_admins.remove`: `{"removed": id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealAdminRemoved {
+    /// The appointment removed.
+    pub removed: String,
+}
+
+/// Result of `seal_grants.revoke`: `{"revoked": id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealGrantRevoked {
+    /// The grant revoked.
+    pub revoked: String,
+}
 
 /// What a QR request of kind `impression` carries (its `payload`): the PC page's upload, for
 /// the phone to show and sign. The phone signs it as the seal authority's
-/// [`IMPRESSIONS_UPLOAD`] action over `challenge` (a license-authority challenge fetched with
-/// the request), and nothing else: the action is fixed by the kind, not named here.
+/// [`crate::action::ImpressionsUpload`] action over `challenge` (a license-authority challenge
+/// fetched with the request), and nothing else: the action is fixed by the kind, not named here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImpressionQrPayload {
     /// The challenge the upload is signed over.
@@ -290,7 +308,7 @@ pub struct ImpressionQrPayload {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImpressionQrAnswer {
     /// The license key's signature over
-    /// `proof_message(IMPRESSIONS_UPLOAD, challenge, upload)`.
+    /// `proof_message(ImpressionsUpload::NAME, challenge, upload)`.
     #[serde(with = "crate::b64")]
     pub upload_signature: Vec<u8>,
 }

@@ -11,6 +11,7 @@ pub mod pages;
 pub mod platform;
 pub mod rng;
 pub mod seal;
+mod signed;
 
 use std::sync::Arc;
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use yizhao_proto::ErrorEnvelope;
+use yizhao_proto::action::Action;
 use yizhao_proto::authority::{
     CaInfo, Challenge, Declaration, DownloadRequest, DownloadedLicense, LicenseList, MatterItem,
     OutboxMessage, PREFIX, RealNameConfirm, RealNameRequest, RealNameStarted, RealNameVerified,
@@ -117,16 +118,11 @@ impl Client {
         self.send(self.http.post(self.url("/challenges"))).await
     }
 
-    /// `POST /signed`: a request made with a license; `R` is the action's answer.
-    pub async fn signed<R: DeserializeOwned>(&self, signed: &Signed) -> Result<R> {
-        self.post("/signed", signed).await
-    }
-
-    /// `POST {prefix}/signed` of another service of the same server (e.g. the seal
-    /// authority's [`yizhao_proto::seal::PREFIX`]): the same envelope, signed over a challenge
-    /// of the license authority.
-    pub async fn signed_at<R: DeserializeOwned>(&self, prefix: &str, signed: &Signed) -> Result<R> {
-        let url = format!("{}{prefix}/signed", self.server);
+    /// `POST {prefix}/signed` of the service that runs the action `A` (the license authority
+    /// or the seal authority): a request made with a license, signed over a challenge of the
+    /// license authority.
+    pub async fn signed<A: Action>(&self, signed: &Signed) -> Result<A::Response> {
+        let url = format!("{}{}", self.server, A::SERVICE.signed_path());
         self.send(self.http.post(url).json(signed)).await
     }
 

@@ -2,11 +2,13 @@
 //! admins and agent authorizations, credential status. Each flow is one async function over a
 //! [`Home`] and a [`Client`].
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use yizhao_gm::keystore::Password;
 use yizhao_gm::x509::Certificate;
 use yizhao_gm::{CryptoRng, PrivateKey, SuiteId};
+use yizhao_proto::action::{
+    Action, AdminsAdd, AdminsList, AdminsRemove, AuthorizationsAdd, AuthorizationsList,
+    AuthorizationsRevoke,
+};
 use yizhao_proto::authority::{
     AddAdmin, AddAuthorization, DownloadRequest, EntityRef, GrantItem, GrantRef, LicenseList,
     PersonInput, RealNameConfirm, RealNameRequest, RealNameStarted, Signed, StatusBody,
@@ -17,22 +19,6 @@ use crate::client::Client;
 use crate::error::{Result, WalletError};
 use crate::home::{Home, RealNameSession, StoredLicense, key_label};
 use crate::time::now_unix;
-
-/// Actions of `POST /signed`.
-pub mod action {
-    /// List the license admins (`EntityRef` → `Vec<GrantItem>`).
-    pub const ADMINS_LIST: &str = "admins.list";
-    /// Add a license admin (`AddAdmin` → `GrantItem`).
-    pub const ADMINS_ADD: &str = "admins.add";
-    /// Remove a license admin (`GrantRef` → `GrantItem`).
-    pub const ADMINS_REMOVE: &str = "admins.remove";
-    /// List agent authorizations (`EntityRef` → `Vec<GrantItem>`).
-    pub const AUTHORIZATIONS_LIST: &str = "authorizations.list";
-    /// Authorize an agent (`AddAuthorization` → `GrantItem`).
-    pub const AUTHORIZATIONS_ADD: &str = "authorizations.add";
-    /// Revoke an agent authorization (`GrantRef` → `GrantItem`).
-    pub const AUTHORIZATIONS_REVOKE: &str = "authorizations.revoke";
-}
 
 /// What an agent authorization covers (R6).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,58 +153,39 @@ impl Wallet {
         Ok(stored)
     }
 
-    /// Make a request with a license (`POST /signed`): fetch a challenge, sign
-    /// [`proof_message`] with the license key, post. `license` is a license id or USCC.
-    pub async fn signed<P: Serialize, R: DeserializeOwned>(
+    /// Make the signed action `A` with a license (`license` is a license id or USCC): fetch a
+    /// challenge, sign [`proof_message`]`(A::NAME, …)` with the license key, and post it to
+    /// the `/signed` of the service that runs `A`.
+    pub async fn signed<A: Action>(
         &self,
-        action: &str,
-        payload: &P,
+        request: &A::Request,
         license: &str,
         password: &Password,
-    ) -> Result<R> {
+    ) -> Result<A::Response> {
         let lic = self.home.license(license)?;
-        self.signed_with(action, payload, &lic, password).await
+        self.signed_as::<A>(request, &lic, password).await
     }
 
-    async fn signed_with<P: Serialize, R: DeserializeOwned>(
+    /// [`Wallet::signed`] with a license already looked up.
+    pub(crate) async fn signed_as<A: Action>(
         &self,
-        action: &str,
-        payload: &P,
+        request: &A::Request,
         license: &StoredLicense,
         password: &Password,
-    ) -> Result<R> {
-        let signed = self
-            .sign_request(action, payload, license, password)
-            .await?;
-        self.client.signed(&signed).await
-    }
-
-    /// Make a request with a license to another service's `POST {prefix}/signed` (e.g. the
-    /// seal authority's [`yizhao_proto::seal::PREFIX`]); signed as [`Wallet::signed`].
-    pub(crate) async fn signed_to<P: Serialize, R: DeserializeOwned>(
-        &self,
-        prefix: &str,
-        action: &str,
-        payload: &P,
-        license: &StoredLicense,
-        password: &Password,
-    ) -> Result<R> {
-        let signed = self
-            .sign_request(action, payload, license, password)
-            .await?;
-        self.client.signed_at(prefix, &signed).await
+    ) -> Result<A::Response> {
+        let signed = self.sign_request::<A>(request, license, password).await?;
+        self.client.signed::<A>(&signed).await
     }
 
     /// The envelope of a request made with a license: fetch a challenge from the license
     /// authority, sign [`proof_message`] with the license key.
-    async fn sign_request<P: Serialize>(
+    async fn sign_request<A: Action>(
         &self,
-        action: &str,
-        payload: &P,
+        request: &A::Request,
         license: &StoredLicense,
         password: &Password,
     ) -> Result<Signed> {
-        let payload = serde_json::to_string(payload)
+        let payload = serde_json::to_string(request)
             .map_err(|e| WalletError::Format(format!("payload: {e}")))?;
         // Unlock first: a wrong password should not cost a challenge.
         let keystore = self.home.unlock(password)?;
@@ -226,10 +193,10 @@ impl Wallet {
             .get(&key_label(&license.license_id))
             .ok_or_else(|| WalletError::NoLicense(license.license_id.clone()))?;
         let challenge = self.client.challenge().await?.challenge;
-        let signature = key.sign(&proof_message(action, &challenge, &payload))?;
+        let signature = key.sign(&proof_message(A::NAME, &challenge, &payload))?;
         drop(keystore);
         Ok(Signed {
-            action: action.to_owned(),
+            action: A::NAME.to_owned(),
             payload,
             challenge,
             certificate: license.certificate.clone(),
@@ -243,8 +210,7 @@ impl Wallet {
         let payload = EntityRef {
             uscc: lic.uscc.clone(),
         };
-        self.signed_with(action::ADMINS_LIST, &payload, &lic, password)
-            .await
+        self.signed_as::<AdminsList>(&payload, &lic, password).await
     }
 
     /// Add a license admin (R5: at most five; the authority refuses a sixth).
@@ -259,8 +225,7 @@ impl Wallet {
             uscc: lic.uscc.clone(),
             person,
         };
-        self.signed_with(action::ADMINS_ADD, &payload, &lic, password)
-            .await
+        self.signed_as::<AdminsAdd>(&payload, &lic, password).await
     }
 
     /// Remove a license admin.
@@ -275,7 +240,7 @@ impl Wallet {
             uscc: lic.uscc.clone(),
             grant_id: grant_id.to_owned(),
         };
-        self.signed_with(action::ADMINS_REMOVE, &payload, &lic, password)
+        self.signed_as::<AdminsRemove>(&payload, &lic, password)
             .await
     }
 
@@ -285,7 +250,7 @@ impl Wallet {
         let payload = EntityRef {
             uscc: lic.uscc.clone(),
         };
-        self.signed_with(action::AUTHORIZATIONS_LIST, &payload, &lic, password)
+        self.signed_as::<AuthorizationsList>(&payload, &lic, password)
             .await
     }
 
@@ -309,7 +274,7 @@ impl Wallet {
             mode: mode.to_owned(),
             matters,
         };
-        self.signed_with(action::AUTHORIZATIONS_ADD, &payload, &lic, password)
+        self.signed_as::<AuthorizationsAdd>(&payload, &lic, password)
             .await
     }
 
@@ -325,7 +290,7 @@ impl Wallet {
             uscc: lic.uscc.clone(),
             grant_id: grant_id.to_owned(),
         };
-        self.signed_with(action::AUTHORIZATIONS_REVOKE, &payload, &lic, password)
+        self.signed_as::<AuthorizationsRevoke>(&payload, &lic, password)
             .await
     }
 

@@ -9,11 +9,10 @@ use serde::Serialize;
 use yizhao_domain::qr::QrKind;
 use yizhao_gm::x509::Certificate;
 use yizhao_impression::form::{self, Design};
+use yizhao_proto::action::{Action as _, ImpressionsUpload};
 use yizhao_proto::authority::proof_message;
 use yizhao_proto::qr::{QrAnswer, QrRequestBody, QrStatus, parse_qr_link, qr_answer_message};
-use yizhao_proto::seal::{
-    IMPRESSIONS_UPLOAD, ImpressionQrAnswer, ImpressionQrPayload, UploadImpression,
-};
+use yizhao_proto::seal::{ImpressionQrAnswer, ImpressionQrPayload, UploadImpression};
 
 use crate::error::{Result, WalletError};
 use crate::flows::Wallet;
@@ -212,8 +211,11 @@ impl Asked {
                         asked.uscc
                     )));
                 }
-                let upload =
-                    proof_message(IMPRESSIONS_UPLOAD, &asked.challenge, &asked.upload_json);
+                let upload = proof_message(
+                    ImpressionsUpload::NAME,
+                    &asked.challenge,
+                    &asked.upload_json,
+                );
                 let mut sigs = wallet.home().sign_all_with_license(
                     &lic.license_id,
                     password,

@@ -19,11 +19,16 @@ use yizhao_gm::crl::Crl;
 use yizhao_gm::keystore::Password;
 use yizhao_impression::Adjustments;
 use yizhao_impression::form::{self, Design, Refusal};
+use yizhao_proto::action::{
+    Action, CollectionsDelete, Empty, ImpressionsList, ImpressionsUpload, SealAdminsAdd,
+    SealAdminsList, SealAdminsRemove, SealGrantsAdd, SealGrantsList, SealGrantsMine,
+    SealGrantsRevoke, SealsCollect, SealsCollectable, SealsList, SealsMine,
+};
 use yizhao_proto::authority::EntityRef;
 use yizhao_proto::seal::{
-    self as api, AddSealAdmin, AddSealGrant, CollectSeal, Collectable, CollectedSeal,
-    CollectionRef, ImpressionItem, ImpressionRecords, MySealGrants, SealAdminItem, SealGrantItem,
-    SealGrantRef, SealItem, UploadImpression,
+    AddSealAdmin, AddSealGrant, CollectSeal, Collectable, CollectedSeal, CollectionDeleted,
+    CollectionRef, ImpressionItem, ImpressionRecords, MySealGrants, SealAdminItem,
+    SealAdminRemoved, SealGrantItem, SealGrantRef, SealGrantRevoked, SealItem, UploadImpression,
 };
 use yizhao_ses::SesError;
 
@@ -31,38 +36,6 @@ use crate::error::{Result, WalletError};
 use crate::flows::Wallet;
 use crate::home::{Home, StoredLicense, atomic_write};
 use crate::time::now_unix;
-
-/// Actions of the seal authority's `POST /seal/api/v1/signed`.
-pub mod action {
-    /// Upload an impression (`UploadImpression` → `ImpressionItem`).
-    pub const IMPRESSIONS_UPLOAD: &str = yizhao_proto::seal::IMPRESSIONS_UPLOAD;
-    /// The upload records (`EntityRef` → `ImpressionRecords`).
-    pub const IMPRESSIONS_LIST: &str = "impressions.list";
-    /// The seal-making records (`EntityRef` → `Vec<SealItem>`).
-    pub const SEALS_LIST: &str = "seals.list";
-    /// The seals the license may collect (`{}` → `Vec<Collectable>`).
-    pub const SEALS_COLLECTABLE: &str = "seals.collectable";
-    /// Collect a seal (`CollectSeal` → `CollectedSeal`).
-    pub const SEALS_COLLECT: &str = "seals.collect";
-    /// The seals collected onto the license (`{}` → `Vec<CollectedSeal>`).
-    pub const SEALS_MINE: &str = "seals.mine";
-    /// Delete a collection (`CollectionRef` → `{"deleted": id}`).
-    pub const COLLECTIONS_DELETE: &str = "collections.delete";
-    /// The seal admins (`EntityRef` → `Vec<SealAdminItem>`).
-    pub const SEAL_ADMINS_LIST: &str = "seal_admins.list";
-    /// Name a seal admin (`AddSealAdmin` → `SealAdminItem`).
-    pub const SEAL_ADMINS_ADD: &str = "seal_admins.add";
-    /// Remove a seal admin (`SealGrantRef` → `{"removed": id}`).
-    pub const SEAL_ADMINS_REMOVE: &str = "seal_admins.remove";
-    /// The seal use grants (`EntityRef` → `Vec<SealGrantItem>`).
-    pub const SEAL_GRANTS_LIST: &str = "seal_grants.list";
-    /// Grant the use of a seal type (`AddSealGrant` → `SealGrantItem`).
-    pub const SEAL_GRANTS_ADD: &str = "seal_grants.add";
-    /// Revoke a seal use grant (`SealGrantRef` → `{"revoked": id}`).
-    pub const SEAL_GRANTS_REVOKE: &str = "seal_grants.revoke";
-    /// What the license's holder was given (`{}` → `MySealGrants`).
-    pub const SEAL_GRANTS_MINE: &str = "seal_grants.mine";
-}
 
 const SEALS_DIR: &str = "seals";
 
@@ -344,44 +317,32 @@ pub fn export_seal(home: &Home, collection_id: &str, out: &Path) -> Result<usize
 }
 
 impl Wallet {
-    async fn seal_request<P: Serialize, R: serde::de::DeserializeOwned>(
+    /// An action whose payload names the license's entity.
+    async fn entity_request<A: Action<Request = EntityRef>>(
         &self,
-        action: &str,
-        payload: &P,
-        license: &StoredLicense,
-        password: &Password,
-    ) -> Result<R> {
-        self.signed_to(api::PREFIX, action, payload, license, password)
-            .await
-    }
-
-    async fn entity_request<R: serde::de::DeserializeOwned>(
-        &self,
-        action: &str,
         license: &str,
         password: &Password,
-    ) -> Result<R> {
+    ) -> Result<A::Response> {
         let lic = self.home().license(license)?;
         let payload = EntityRef {
             uscc: lic.uscc.clone(),
         };
-        self.seal_request(action, &payload, &lic, password).await
+        self.signed_as::<A>(&payload, &lic, password).await
     }
 
-    /// A request about one appointment or grant (`id`) of the license's entity.
-    async fn grant_ref_request(
+    /// An action about one appointment or grant (`id`) of the license's entity.
+    async fn grant_ref_request<A: Action<Request = SealGrantRef>>(
         &self,
-        action: &str,
         license: &str,
         password: &Password,
         id: &str,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<A::Response> {
         let lic = self.home().license(license)?;
         let payload = SealGrantRef {
             uscc: lic.uscc.clone(),
             id: id.to_owned(),
         };
-        self.seal_request(action, &payload, &lic, password).await
+        self.signed_as::<A>(&payload, &lic, password).await
     }
 
     /// Upload an impression (R13): the photo is processed here (crop, rotate, brightness,
@@ -414,7 +375,7 @@ impl Wallet {
             picture,
             accepted_terms,
         };
-        self.seal_request(action::IMPRESSIONS_UPLOAD, &payload, &lic, password)
+        self.signed_as::<ImpressionsUpload>(&payload, &lic, password)
             .await
     }
 
@@ -424,14 +385,13 @@ impl Wallet {
         license: &str,
         password: &Password,
     ) -> Result<ImpressionRecords> {
-        self.entity_request(action::IMPRESSIONS_LIST, license, password)
+        self.entity_request::<ImpressionsList>(license, password)
             .await
     }
 
     /// The seal-making records of the license's entity.
     pub async fn seal_records(&self, license: &str, password: &Password) -> Result<Vec<SealItem>> {
-        self.entity_request(action::SEALS_LIST, license, password)
-            .await
+        self.entity_request::<SealsList>(license, password).await
     }
 
     /// The seals the license may collect, and the grants to collect them through (R14, R16).
@@ -440,14 +400,8 @@ impl Wallet {
         license: &str,
         password: &Password,
     ) -> Result<Vec<Collectable>> {
-        let lic = self.home().license(license)?;
-        self.seal_request(
-            action::SEALS_COLLECTABLE,
-            &serde_json::json!({}),
-            &lic,
-            password,
-        )
-        .await
+        self.signed::<SealsCollectable>(&Empty {}, license, password)
+            .await
     }
 
     /// Collect a seal onto the license (R14): the seal authority checks the license and issues
@@ -464,8 +418,8 @@ impl Wallet {
             seal_id: seal_id.to_owned(),
             grant_id: grant_id.map(str::to_owned),
         };
-        let collected: CollectedSeal = self
-            .seal_request(action::SEALS_COLLECT, &payload, &lic, password)
+        let collected = self
+            .signed_as::<SealsCollect>(&payload, &lic, password)
             .await?;
         let root = pinned_seal_root(self.home(), &self.client().seal_ca().await?.root)?;
         let root = yizhao_gm::x509::Certificate::from_der(&root)
@@ -479,8 +433,8 @@ impl Wallet {
     /// The license's seals: those held on this phone and those the seal authority lists.
     pub async fn my_seals(&self, license: &str, password: &Password) -> Result<MySeals> {
         let lic = self.home().license(license)?;
-        let server: Vec<CollectedSeal> = self
-            .seal_request(action::SEALS_MINE, &serde_json::json!({}), &lic, password)
+        let server = self
+            .signed_as::<SealsMine>(&Empty {}, &lic, password)
             .await?;
         let local: Vec<HeldSeal> = held_seals(self.home())?
             .into_iter()
@@ -504,14 +458,14 @@ impl Wallet {
         license: &str,
         password: &Password,
         collection_id: &str,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<CollectionDeleted> {
         checked_id(collection_id)?;
         let lic = self.home().license(license)?;
         let payload = CollectionRef {
             collection_id: collection_id.to_owned(),
         };
-        let done: serde_json::Value = self
-            .seal_request(action::COLLECTIONS_DELETE, &payload, &lic, password)
+        let done = self
+            .signed_as::<CollectionsDelete>(&payload, &lic, password)
             .await?;
         remove_held(self.home(), collection_id)?;
         Ok(done)
@@ -523,7 +477,7 @@ impl Wallet {
         license: &str,
         password: &Password,
     ) -> Result<Vec<SealAdminItem>> {
-        self.entity_request(action::SEAL_ADMINS_LIST, license, password)
+        self.entity_request::<SealAdminsList>(license, password)
             .await
     }
 
@@ -543,7 +497,7 @@ impl Wallet {
             name: name.to_owned(),
             id_number: id_number.to_owned(),
         };
-        self.seal_request(action::SEAL_ADMINS_ADD, &payload, &lic, password)
+        self.signed_as::<SealAdminsAdd>(&payload, &lic, password)
             .await
     }
 
@@ -553,8 +507,8 @@ impl Wallet {
         license: &str,
         password: &Password,
         id: &str,
-    ) -> Result<serde_json::Value> {
-        self.grant_ref_request(action::SEAL_ADMINS_REMOVE, license, password, id)
+    ) -> Result<SealAdminRemoved> {
+        self.grant_ref_request::<SealAdminsRemove>(license, password, id)
             .await
     }
 
@@ -564,7 +518,7 @@ impl Wallet {
         license: &str,
         password: &Password,
     ) -> Result<Vec<SealGrantItem>> {
-        self.entity_request(action::SEAL_GRANTS_LIST, license, password)
+        self.entity_request::<SealGrantsList>(license, password)
             .await
     }
 
@@ -592,7 +546,7 @@ impl Wallet {
             matters,
             uses: grant.uses,
         };
-        self.seal_request(action::SEAL_GRANTS_ADD, &payload, &lic, password)
+        self.signed_as::<SealGrantsAdd>(&payload, &lic, password)
             .await
     }
 
@@ -602,8 +556,8 @@ impl Wallet {
         license: &str,
         password: &Password,
         id: &str,
-    ) -> Result<serde_json::Value> {
-        self.grant_ref_request(action::SEAL_GRANTS_REVOKE, license, password, id)
+    ) -> Result<SealGrantRevoked> {
+        self.grant_ref_request::<SealGrantsRevoke>(license, password, id)
             .await
     }
 
@@ -614,14 +568,8 @@ impl Wallet {
         license: &str,
         password: &Password,
     ) -> Result<MySealGrants> {
-        let lic = self.home().license(license)?;
-        self.seal_request(
-            action::SEAL_GRANTS_MINE,
-            &serde_json::json!({}),
-            &lic,
-            password,
-        )
-        .await
+        self.signed::<SealGrantsMine>(&Empty {}, license, password)
+            .await
     }
 }
 

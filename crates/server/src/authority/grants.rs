@@ -1,20 +1,7 @@
-//! Requests made with a license (single-use challenge, signature, usability) and what they do:
-//! admins (R5) and agent authorizations (R6, R8).
+//! Requests made with a license (single-use challenge, signature, usability), and the grants
+//! they manage: admins (R5) and agent authorizations (R6, R8), run by [`super::actions`].
 
 use super::*;
-
-/// A signed request's payload that is not the action's JSON.
-pub(crate) fn unparsable(what: &str) -> ApiError {
-    ApiError::bad_request(
-        "request.invalid_body",
-        format!("请求内容无法解析（{what}）。"),
-    )
-}
-
-/// A signed request naming an action the service does not have.
-pub(crate) fn unknown_action(action: &str) -> ApiError {
-    ApiError::bad_request("request.action", format!("未知的操作：{action}"))
-}
 
 /// The scope a grant's `mode` (`all` or `precise`) and matters give (R6, R16).
 pub(crate) fn scope_of_mode(mode: &str, matters: &[String]) -> Result<Scope, ApiError> {
@@ -106,94 +93,6 @@ impl Authority {
         Ok(Actor { license, role })
     }
 
-    /// Run one [`api::Signed`] request; returns its JSON result.
-    pub async fn signed(&self, s: &api::Signed) -> Result<serde_json::Value, ApiError> {
-        let mut tx = self.db.begin().await?;
-        let actor = self.verify_signed(&mut tx, s).await?;
-        let parse = unparsable;
-        let result = match s.action.as_str() {
-            "admins.list" => {
-                let p: api::EntityRef =
-                    serde_json::from_str(&s.payload).map_err(|_| parse("EntityRef"))?;
-                self.own_entity(&actor, &p.uscc)?;
-                rules::check_manage_authorizations(actor.role)?;
-                serde_json::to_value(self.list(&mut tx, &p.uscc, Role::LicenseAdmin).await?)
-            }
-            "admins.add" => {
-                let p: api::AddAdmin =
-                    serde_json::from_str(&s.payload).map_err(|_| parse("AddAdmin"))?;
-                self.own_entity(&actor, &p.uscc)?;
-                let current = tx
-                    .live_grants_of_entity(&p.uscc, Role::LicenseAdmin.as_str())
-                    .await?
-                    .len();
-                rules::check_add_admin(actor.role, current, self.config.max_admins)?;
-                serde_json::to_value(
-                    self.add_grant(
-                        &mut tx,
-                        &actor,
-                        &p.uscc,
-                        Role::LicenseAdmin,
-                        &p.person,
-                        None,
-                        Scope::AllBusiness,
-                    )
-                    .await?,
-                )
-            }
-            "admins.remove" => {
-                let p: api::GrantRef =
-                    serde_json::from_str(&s.payload).map_err(|_| parse("GrantRef"))?;
-                self.own_entity(&actor, &p.uscc)?;
-                rules::check_remove_admin(actor.role)?;
-                serde_json::to_value(self.revoke(&mut tx, &actor, &p, Role::LicenseAdmin).await?)
-            }
-            "authorizations.list" => {
-                let p: api::EntityRef =
-                    serde_json::from_str(&s.payload).map_err(|_| parse("EntityRef"))?;
-                self.own_entity(&actor, &p.uscc)?;
-                rules::check_manage_authorizations(actor.role)?;
-                serde_json::to_value(self.list(&mut tx, &p.uscc, Role::Agent).await?)
-            }
-            "authorizations.add" => {
-                let p: api::AddAuthorization =
-                    serde_json::from_str(&s.payload).map_err(|_| parse("AddAuthorization"))?;
-                self.own_entity(&actor, &p.uscc)?;
-                rules::check_manage_authorizations(actor.role)?;
-                let now = Timestamp(self.now());
-                let start = p.start.map(Timestamp).unwrap_or(now);
-                let period = match p.end {
-                    Some(end) => Period::new(start, Timestamp(end))?,
-                    None => Period::default_from(start),
-                };
-                let scope = scope_of_mode(&p.mode, &p.matters)?;
-                serde_json::to_value(
-                    self.add_grant(
-                        &mut tx,
-                        &actor,
-                        &p.uscc,
-                        Role::Agent,
-                        &p.agent,
-                        Some(period),
-                        scope,
-                    )
-                    .await?,
-                )
-            }
-            "authorizations.revoke" => {
-                let p: api::GrantRef =
-                    serde_json::from_str(&s.payload).map_err(|_| parse("GrantRef"))?;
-                self.own_entity(&actor, &p.uscc)?;
-                rules::check_manage_authorizations(actor.role)?;
-                serde_json::to_value(self.revoke(&mut tx, &actor, &p, Role::Agent).await?)
-            }
-            other => return Err(unknown_action(other)),
-        }
-        .map_err(|e| ApiError::internal(&e))?;
-        tx.commit().await?;
-        Ok(result)
-    }
-
     /// The role the person with `id_number` holds in the entity `uscc` now: its legal
     /// representative (per the registry), or a live license admin or agent grant; `None` if
     /// neither. Other services use it to check that a person "holds a license authorization"
@@ -276,7 +175,7 @@ impl Authority {
         })
     }
 
-    async fn list(
+    pub(super) async fn list(
         &self,
         tx: &mut Transaction,
         uscc: &str,
@@ -290,7 +189,7 @@ impl Authority {
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn add_grant(
+    pub(super) async fn add_grant(
         &self,
         tx: &mut Transaction,
         actor: &Actor,
@@ -351,7 +250,7 @@ impl Authority {
         self.grant_item(tx, &row).await
     }
 
-    async fn revoke(
+    pub(super) async fn revoke(
         &self,
         tx: &mut Transaction,
         actor: &Actor,

@@ -3,9 +3,10 @@
 //! Handlers in [`http`] parse and map; the use cases are here; the rules are in
 //! `yizhao_domain::authority`.
 
+mod actions;
 mod face;
 mod grants;
-pub(crate) use grants::{scope_of_mode, unknown_action, unparsable};
+pub(crate) use grants::scope_of_mode;
 pub mod http;
 pub mod keys;
 mod licenses;

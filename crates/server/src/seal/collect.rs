@@ -172,7 +172,7 @@ impl Seals {
         tx: &mut Transaction,
         actor: &Actor,
         p: &api::CollectionRef,
-    ) -> Result<serde_json::Value, ApiError> {
+    ) -> Result<api::CollectionDeleted, ApiError> {
         let now = self.now();
         if !tx
             .delete_seal_collection(&p.collection_id, &actor.license.serial, now)
@@ -191,7 +191,9 @@ impl Seals {
             serde_json::json!({ "collection": p.collection_id }),
         )
         .await?;
-        Ok(serde_json::json!({ "deleted": p.collection_id }))
+        Ok(api::CollectionDeleted {
+            deleted: p.collection_id.clone(),
+        })
     }
 
     /// Whether a collected seal may be used now: its seal not replaced, and the grant it came

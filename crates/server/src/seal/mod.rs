@@ -5,6 +5,7 @@
 //! which role a person holds in an entity. Handlers in [`http`] parse and map; the rules are in
 //! `yizhao_domain::seal`.
 
+mod actions;
 mod collect;
 pub mod http;
 mod impressions;
@@ -16,21 +17,16 @@ pub use keys::{Rotation, SealKeys};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use yizhao_domain::authority::{GrantStatus, Period, Role, Scope};
-use yizhao_domain::seal::{
-    self as rules, SealManager, SealType, SealUseGrant, SealUseRequest, Shape,
-};
+use yizhao_domain::seal::{self as rules, SealManager, SealType, SealUseGrant, Shape};
 use yizhao_domain::time::{Clock, Timestamp};
 use yizhao_gm::keystore::{KdfParams, Password};
-use yizhao_proto::authority::Signed;
 use yizhao_proto::seal as api;
 use yizhao_store::{Database, SealAdminRow, SealUseGrantRow, Transaction};
 
-use crate::authority::{
-    Actor, Authority, mask_id, scope_of_mode, unknown_action, unparsable as parse_error,
-};
+use crate::authority::{Actor, Authority, mask_id};
 use crate::cert_keys::Issued;
 use crate::error::ApiError;
-use crate::rng::{RandomSource, random_hex};
+use crate::rng::RandomSource;
 
 /// How long a CRL of the seal root stays current (its nextUpdate is this many days on).
 const CRL_DAYS: u64 = 1;
@@ -332,290 +328,6 @@ impl Seals {
         crate::audit::record(&self.db, tx, self.now(), (&who, action, uscc), &detail).await
     }
 
-    /// Run one signed request; returns its JSON result.
-    pub async fn signed(&self, s: &Signed) -> Result<serde_json::Value, ApiError> {
-        let mut tx = self.db.begin().await?;
-        let result = self.signed_in(&mut tx, s).await?;
-        tx.commit().await?;
-        Ok(result)
-    }
-
-    /// [`Seals::signed`] inside the caller's transaction, so that its effect commits (or not)
-    /// together with the caller's own writes, e.g. a QR request's answer.
-    pub(crate) async fn signed_in(
-        &self,
-        tx: &mut Transaction,
-        s: &Signed,
-    ) -> Result<serde_json::Value, ApiError> {
-        let actor = self.authority.verify_signed(tx, s).await?;
-        let result = match s.action.as_str() {
-            "seal_admins.list" => {
-                let p: yizhao_proto::authority::EntityRef =
-                    serde_json::from_str(&s.payload).map_err(|_| parse_error("EntityRef"))?;
-                self.authority.own_entity(&actor, &p.uscc)?;
-                self.manager(tx, &actor).await?;
-                let items: Vec<_> = tx
-                    .live_seal_admins(&p.uscc)
-                    .await?
-                    .iter()
-                    .map(admin_item)
-                    .collect();
-                serde_json::to_value(items)
-            }
-            "seal_admins.add" => {
-                let p: api::AddSealAdmin =
-                    serde_json::from_str(&s.payload).map_err(|_| parse_error("AddSealAdmin"))?;
-                serde_json::to_value(self.add_admin(tx, &actor, &p).await?)
-            }
-            "seal_admins.remove" => {
-                let p: api::SealGrantRef =
-                    serde_json::from_str(&s.payload).map_err(|_| parse_error("SealGrantRef"))?;
-                self.authority.own_entity(&actor, &p.uscc)?;
-                rules::check_appoint_seal_admin(actor.role, true)?;
-                let now = self.now();
-                if !tx
-                    .revoke_seal_admin(&p.id, &p.uscc, now, &actor.license.serial)
-                    .await?
-                {
-                    return Err(already_revoked());
-                }
-                self.audit(
-                    tx,
-                    &actor,
-                    "seal.admin_remove",
-                    &p.uscc,
-                    serde_json::json!({ "id": p.id }),
-                )
-                .await?;
-                Ok(serde_json::json!({ "removed": p.id }))
-            }
-            "seal_grants.list" => {
-                let p: yizhao_proto::authority::EntityRef =
-                    serde_json::from_str(&s.payload).map_err(|_| parse_error("EntityRef"))?;
-                self.authority.own_entity(&actor, &p.uscc)?;
-                let manager = self.manager(tx, &actor).await?;
-                let mut items = Vec::new();
-                for g in tx.seal_use_grants_of_entity(&p.uscc).await? {
-                    if SealType::parse(&g.seal_type).is_some_and(|t| manager.manages(t)) {
-                        items.push(self.use_grant_item(&g)?);
-                    }
-                }
-                serde_json::to_value(items)
-            }
-            "seal_grants.add" => {
-                let p: api::AddSealGrant =
-                    serde_json::from_str(&s.payload).map_err(|_| parse_error("AddSealGrant"))?;
-                serde_json::to_value(self.add_use_grant(tx, &actor, &p).await?)
-            }
-            "seal_grants.revoke" => {
-                let p: api::SealGrantRef =
-                    serde_json::from_str(&s.payload).map_err(|_| parse_error("SealGrantRef"))?;
-                self.authority.own_entity(&actor, &p.uscc)?;
-                let manager = self.manager(tx, &actor).await?;
-                let g = tx
-                    .seal_use_grant(&p.id)
-                    .await?
-                    .filter(|g| g.uscc == p.uscc)
-                    .ok_or_else(|| {
-                        ApiError::not_found("seal.grant_not_found", "未找到该印章使用授权。")
-                    })?;
-                let t = seal_type(&g.seal_type)?;
-                if !manager.manages(t) {
-                    return Err(rules::SealError::NotManagerOfType(t.label()).into());
-                }
-                let now = self.now();
-                if !tx
-                    .revoke_seal_use_grant(&p.id, &p.uscc, now, &actor.license.serial)
-                    .await?
-                {
-                    return Err(already_revoked());
-                }
-                self.audit(
-                    tx,
-                    &actor,
-                    "seal.grant_revoke",
-                    &p.uscc,
-                    serde_json::json!({ "id": p.id }),
-                )
-                .await?;
-                Ok(serde_json::json!({ "revoked": p.id }))
-            }
-            "impressions.upload" => {
-                let p: api::UploadImpression = serde_json::from_str(&s.payload)
-                    .map_err(|_| parse_error("UploadImpression"))?;
-                serde_json::to_value(self.upload(tx, &actor, &s.signature, &p).await?)
-            }
-            "impressions.list" => {
-                let p: yizhao_proto::authority::EntityRef =
-                    serde_json::from_str(&s.payload).map_err(|_| parse_error("EntityRef"))?;
-                self.authority.own_entity(&actor, &p.uscc)?;
-                serde_json::to_value(self.records(tx, &p.uscc).await?)
-            }
-            "seals.list" => {
-                let p: yizhao_proto::authority::EntityRef =
-                    serde_json::from_str(&s.payload).map_err(|_| parse_error("EntityRef"))?;
-                self.authority.own_entity(&actor, &p.uscc)?;
-                let items: Vec<_> = tx
-                    .seals_of_entity(&p.uscc)
-                    .await?
-                    .iter()
-                    .map(impressions::seal_item)
-                    .collect();
-                serde_json::to_value(items)
-            }
-            "seals.collectable" => serde_json::to_value(self.collectable(tx, &actor).await?),
-            "seals.collect" => {
-                let p: api::CollectSeal =
-                    serde_json::from_str(&s.payload).map_err(|_| parse_error("CollectSeal"))?;
-                serde_json::to_value(self.collect(tx, &actor, &p).await?)
-            }
-            "seals.mine" => serde_json::to_value(self.mine(tx, &actor).await?),
-            "collections.delete" => {
-                let p: api::CollectionRef =
-                    serde_json::from_str(&s.payload).map_err(|_| parse_error("CollectionRef"))?;
-                Ok(self.delete_collection(tx, &actor, &p).await?)
-            }
-            "seal_grants.mine" => {
-                let uscc = actor.license.uscc.clone();
-                let admin_of = tx
-                    .live_seal_admins(&uscc)
-                    .await?
-                    .iter()
-                    .filter(|a| a.id_number == actor.license.id_number)
-                    .map(admin_item)
-                    .collect();
-                let mut use_grants = Vec::new();
-                for g in tx
-                    .seal_use_grants_of_person(&uscc, &actor.license.id_number)
-                    .await?
-                {
-                    use_grants.push(self.use_grant_item(&g)?);
-                }
-                serde_json::to_value(api::MySealGrants {
-                    admin_of,
-                    use_grants,
-                })
-            }
-            other => return Err(unknown_action(other)),
-        }
-        .map_err(|e| ApiError::internal(&e))?;
-        Ok(result)
-    }
-
-    /// R15: the legal representative names a seal admin of one seal type.
-    async fn add_admin(
-        &self,
-        tx: &mut Transaction,
-        actor: &Actor,
-        p: &api::AddSealAdmin,
-    ) -> Result<api::SealAdminItem, ApiError> {
-        self.authority.own_entity(actor, &p.uscc)?;
-        let t = seal_type(&p.seal_type)?;
-        let role = self
-            .authority
-            .person_role(tx, &p.uscc, &p.id_number)
-            .await?;
-        rules::check_appoint_seal_admin(
-            actor.role,
-            role.is_some_and(|r| r != Role::LegalRepresentative),
-        )?;
-        let already = tx
-            .live_seal_admins(&p.uscc)
-            .await?
-            .into_iter()
-            .any(|a| a.id_number == p.id_number && a.seal_type == t.as_str());
-        if already {
-            return Err(ApiError::new(
-                axum::http::StatusCode::CONFLICT,
-                "seal.already_admin",
-                format!("该人员已经是{}的印章管理员。", t.label()),
-            ));
-        }
-        let row = SealAdminRow {
-            id: random_hex(self.rng.as_ref(), 16),
-            uscc: p.uscc.clone(),
-            seal_type: t.as_str().into(),
-            name: p.name.trim().into(),
-            id_number: p.id_number.clone(),
-            appointed_by: actor.license.serial.clone(),
-            appointed_at: self.now(),
-            revoked_at: None,
-            revoked_by: None,
-        };
-        tx.insert_seal_admin(&row).await?;
-        self.audit(
-            tx,
-            actor,
-            "seal.admin_add",
-            &p.uscc,
-            serde_json::json!({ "id": row.id, "seal_type": row.seal_type, "name": row.name }),
-        )
-        .await?;
-        Ok(admin_item(&row))
-    }
-
-    /// R16: the legal representative or a seal admin of the type grants its use.
-    async fn add_use_grant(
-        &self,
-        tx: &mut Transaction,
-        actor: &Actor,
-        p: &api::AddSealGrant,
-    ) -> Result<api::SealGrantItem, ApiError> {
-        self.authority.own_entity(actor, &p.uscc)?;
-        let manager = self.manager(tx, actor).await?;
-        let now = self.now();
-        let period = Period::new(Timestamp(p.start.unwrap_or(now)), Timestamp(p.end))?;
-        let scope = scope_of_mode(&p.mode, &p.matters)?;
-        let req = SealUseRequest {
-            seal_type: seal_type(&p.seal_type)?,
-            period,
-            reason: p.reason.trim().into(),
-            scope,
-            uses: p.uses,
-        };
-        let holds = self
-            .authority
-            .person_role(tx, &p.uscc, &p.id_number)
-            .await?
-            .is_some();
-        rules::check_grant_use(&manager, holds, &req)?;
-        let row = SealUseGrantRow {
-            id: random_hex(self.rng.as_ref(), 16),
-            uscc: p.uscc.clone(),
-            seal_type: req.seal_type.as_str().into(),
-            name: p.name.trim().into(),
-            id_number: p.id_number.clone(),
-            period_start: req.period.start.0,
-            period_end: req.period.end.0,
-            reason: req.reason.clone(),
-            scope: match &req.scope {
-                Scope::AllBusiness => "all".into(),
-                Scope::Precise(codes) => {
-                    serde_json::to_string(codes).map_err(|e| ApiError::internal(&e))?
-                }
-            },
-            uses_total: i64::from(req.uses),
-            uses_left: i64::from(req.uses),
-            granted_by: actor.license.serial.clone(),
-            granted_at: now,
-            revoked_at: None,
-            revoked_by: None,
-        };
-        tx.insert_seal_use_grant(&row).await?;
-        self.audit(
-            tx,
-            actor,
-            "seal.grant_add",
-            &p.uscc,
-            serde_json::json!({
-                "id": row.id, "seal_type": row.seal_type, "name": row.name,
-                "uses": row.uses_total, "period": [row.period_start, row.period_end],
-            }),
-        )
-        .await?;
-        self.use_grant_item(&row)
-    }
-
     /// Take one use of a seal use grant for `matter` now (R16): atomically, so concurrent
     /// signatures never take more uses than granted. The refusal says why.
     pub async fn take_use(&self, grant_id: &str, matter: &str) -> Result<u32, ApiError> {
@@ -643,12 +355,4 @@ impl Seals {
             .ok_or_else(|| ApiError::not_found("seal.grant_not_found", "未找到该印章使用授权。"))?;
         Ok(use_grant(&g)?.status(Timestamp(self.now())))
     }
-}
-
-fn already_revoked() -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::CONFLICT,
-        "seal.already_revoked",
-        "该授权已撤销，无需重复操作。",
-    )
 }

@@ -9,7 +9,7 @@ use yizhao_proto::authority as api;
 use yizhao_store::{AuditVerdict, GrantRow};
 use yizhao_testkit::on_both;
 
-use crate::{Phone, TestApp, a, code};
+use crate::{Phone, TestApp, a, audit_records, code};
 
 const COMPANY: &str = "宜昌市示范建设工程有限公司";
 const DAY: i64 = 86_400;
@@ -589,6 +589,102 @@ async fn proofs_are_checked() {
         assert_eq!((st, code(&v)), (StatusCode::FORBIDDEN, "auth.other_entity"));
         let (st, v) = zw.signed(&app, 0, "nonsense", json!({})).await;
         assert_eq!((st, code(&v)), (StatusCode::BAD_REQUEST, "request.action"));
+    })
+    .await;
+}
+
+// A signed request naming an action the license authority does not have, or carrying a
+// payload that is not its action's request, is refused (`request.action`,
+// `request.invalid_body`) once its proof checks out, and changes nothing. The refusal drops the
+// request's transaction, the challenge's consumption with it, as for any refusal: the same
+// envelope sent again is refused the same way, not as a replay. That is harmless, since the
+// action and payload are signed: the envelope can never ask for anything else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_actions_and_misshapen_payloads_change_nothing() {
+    on_both(|t| async move {
+        let app = TestApp::new(t.db.clone()).await;
+        let zw = legal_rep(&app).await;
+        let before = audit_records(&t.db).await;
+        let refused = [
+            (
+                "admins.promote",
+                json!({"uscc": uscc(), "person": person_json("李娜")}),
+                "request.action",
+            ),
+            (
+                "Admins.Add",
+                json!({"uscc": uscc(), "person": person_json("李娜")}),
+                "request.action",
+            ),
+            // A seal authority action is not the license authority's.
+            (
+                "seal_admins.list",
+                json!({"uscc": uscc()}),
+                "request.action",
+            ),
+            (
+                "admins.add",
+                json!({"uscc": uscc(), "people": [person_json("李娜")]}),
+                "request.invalid_body",
+            ),
+            // No mode.
+            (
+                "authorizations.add",
+                json!({"uscc": uscc(), "agent": person_json("王强")}),
+                "request.invalid_body",
+            ),
+            ("admins.list", json!(uscc()), "request.invalid_body"),
+        ];
+        for (action, payload, expected) in refused {
+            let s = zw.envelope(&app, 0, action, payload).await;
+            for attempt in ["first", "again"] {
+                let (st, v) = app
+                    .call(Method::POST, &a("/signed"), None, Some(crate::json(&s)))
+                    .await;
+                assert_eq!(
+                    (st, code(&v)),
+                    (StatusCode::BAD_REQUEST, expected),
+                    "{action} ({attempt}): {v}"
+                );
+            }
+        }
+        assert_eq!(audit_records(&t.db).await, before);
+        for list in ["admins.list", "authorizations.list"] {
+            let (st, v) = zw.signed(&app, 0, list, json!({"uscc": uscc()})).await;
+            assert_eq!((st, v), (StatusCode::OK, json!([])), "{list}");
+        }
+    })
+    .await;
+}
+
+// Every action of the protocol is dispatched by its own service, and only there: a payload
+// that is no action's request reaches the action's parser (`request.invalid_body`) at its
+// service and is an unknown action (`request.action`) at the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_action_is_run_by_its_own_service_only() {
+    use yizhao_proto::action::{ALL, Service};
+    on_both(|t| async move {
+        let app = TestApp::new(t.db).await;
+        let zw = legal_rep(&app).await;
+        for (action, service) in ALL {
+            let other = match service {
+                Service::LicenseAuthority => Service::SealAuthority,
+                Service::SealAuthority => Service::LicenseAuthority,
+            };
+            for (at, expected) in [
+                (service, "request.invalid_body"),
+                (&other, "request.action"),
+            ] {
+                let (st, v) = zw
+                    .signed_to(&app, &at.signed_path(), 0, action, json!("x"))
+                    .await;
+                assert_eq!(
+                    (st, code(&v)),
+                    (StatusCode::BAD_REQUEST, expected),
+                    "{action} at {at:?}: {v}"
+                );
+            }
+        }
     })
     .await;
 }

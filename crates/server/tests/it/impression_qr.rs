@@ -4,9 +4,10 @@
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
+use yizhao_proto::action::{Action as _, ImpressionsUpload};
 use yizhao_proto::authority::proof_message;
 use yizhao_proto::qr::QrRequestBody;
-use yizhao_proto::seal::{IMPRESSIONS_UPLOAD, ImpressionQrAnswer, ImpressionQrPayload};
+use yizhao_proto::seal::{ImpressionQrAnswer, ImpressionQrPayload};
 use yizhao_testkit::on_both;
 
 use crate::members::login;
@@ -69,7 +70,7 @@ fn sign_upload(body: &QrRequestBody, key: &yizhao_gm::PrivateKey) -> Value {
     let asked: ImpressionQrPayload = serde_json::from_value(body.payload.clone()).unwrap();
     let upload_signature = key
         .sign(&proof_message(
-            IMPRESSIONS_UPLOAD,
+            ImpressionsUpload::NAME,
             &asked.challenge,
             &asked.upload,
         ))

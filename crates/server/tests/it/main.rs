@@ -325,20 +325,31 @@ impl Phone {
         action: &str,
         payload: Value,
     ) -> (StatusCode, Value) {
+        let s = self.envelope(app, i, action, payload).await;
+        app.call(Method::POST, path, None, Some(json(&s))).await
+    }
+
+    /// The envelope of a signed request with license `i` over a fresh challenge, not sent.
+    pub async fn envelope(
+        &self,
+        app: &TestApp,
+        i: usize,
+        action: &str,
+        payload: Value,
+    ) -> api::Signed {
         let c: api::Challenge = app.ok(Method::POST, &a("/challenges"), None, None).await;
         let payload = payload.to_string();
         let (lic, key) = &self.licenses[i];
         let sig = key
             .sign(&api::proof_message(action, &c.challenge, &payload))
             .unwrap();
-        let s = api::Signed {
+        api::Signed {
             action: action.into(),
             payload,
             challenge: c.challenge,
             certificate: lic.certificate.clone(),
             signature: sig,
-        };
-        app.call(Method::POST, path, None, Some(json(&s))).await
+        }
     }
 
     pub async fn status(&self, app: &TestApp, i: usize, matter: Option<&str>) -> api::StatusBody {
@@ -354,6 +365,14 @@ impl Phone {
             )
             .await;
         serde_json::from_str(&r.body).unwrap()
+    }
+}
+
+/// How many audit records the database holds; panics unless the chain is intact.
+pub async fn audit_records(db: &Database) -> u64 {
+    match db.verify_audit().await.unwrap() {
+        yizhao_store::AuditVerdict::Intact { records } => records,
+        other => panic!("{other:?}"),
     }
 }
 

@@ -9,7 +9,7 @@ use yizhao_proto::seal as api;
 use yizhao_store::AuditVerdict;
 use yizhao_testkit::on_both;
 
-use crate::{Phone, T0, TestApp, code};
+use crate::{Phone, T0, TestApp, audit_records, code};
 
 const COMPANY: &str = "宜昌市示范建设工程有限公司";
 const DAY: i64 = 86_400;
@@ -67,6 +67,66 @@ async fn authorize_agent(app: &TestApp, zw: &Phone, name: &str) {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
+}
+
+// The seal authority refuses an action it does not have (`request.action`) and a payload that
+// is not the action's request (`request.invalid_body`), and nothing changes: the refusal drops
+// the request's transaction, the challenge's consumption with it, so the same envelope sent
+// again gets the same refusal (harmless: its action and payload are signed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_actions_and_misshapen_payloads_change_nothing() {
+    on_both(|t| async move {
+        let app = TestApp::new(t.db.clone()).await;
+        let zw = holder(&app, "张伟").await;
+        authorize_agent(&app, &zw, "王强").await;
+        let before = audit_records(&t.db).await;
+        let path = format!("{}/signed", api::PREFIX);
+        let refused = [
+            (
+                "seal_admins.promote",
+                grant_to_wang("bid", 1),
+                "request.action",
+            ),
+            // A license authority action is not the seal authority's.
+            ("admins.list", json!({"uscc": uscc()}), "request.action"),
+            (
+                "seal_admins.add",
+                json!({"uscc": uscc(), "seal_type": "bid", "name": "王强"}),
+                "request.invalid_body",
+            ),
+            (
+                "seal_grants.add",
+                grant_to_wang("bid", 1)["uscc"].clone(),
+                "request.invalid_body",
+            ),
+            (
+                "seal_grants.add",
+                json!({"uscc": uscc(), "seal_type": "bid", "uses": -1}),
+                "request.invalid_body",
+            ),
+            // Actions without a payload still take an object.
+            ("seal_grants.mine", json!("mine"), "request.invalid_body"),
+        ];
+        for (action, payload, expected) in refused {
+            let s = zw.envelope(&app, 0, action, payload).await;
+            for attempt in ["first", "again"] {
+                let (st, v) = app
+                    .call(Method::POST, &path, None, Some(crate::json(&s)))
+                    .await;
+                assert_eq!(
+                    (st, code(&v)),
+                    (StatusCode::BAD_REQUEST, expected),
+                    "{action} ({attempt}): {v}"
+                );
+            }
+        }
+        assert_eq!(audit_records(&t.db).await, before);
+        for list in ["seal_admins.list", "seal_grants.list"] {
+            let (st, v) = seal(&app, &zw, list, json!({"uscc": uscc()})).await;
+            assert_eq!((st, v), (StatusCode::OK, json!([])), "{list}");
+        }
+    })
+    .await;
 }
 
 /// `name`, authorized by `zw` as an all-business agent, with the license downloaded.
@@ -170,7 +230,7 @@ async fn seal_admins_and_use_grants_follow_the_rules() {
         let (s, v) = seal(&app, &wq, "seal_grants.revoke", revoke.clone()).await;
         assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "seal.not_a_manager"));
         let (s, v) = seal(&app, &zw, "seal_grants.revoke", revoke.clone()).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!((s, v), (StatusCode::OK, json!({"revoked": second.id})));
         let (s, v) = seal(&app, &zw, "seal_grants.revoke", revoke).await;
         assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "seal.already_revoked"));
         assert_eq!(
@@ -188,7 +248,7 @@ async fn seal_admins_and_use_grants_follow_the_rules() {
             json!({"uscc": uscc(), "id": admin.id}),
         )
         .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!((s, v), (StatusCode::OK, json!({"removed": admin.id})));
         let (s, v) = seal(&app, &ln, "seal_grants.add", grant_to_wang("bid", 5)).await;
         assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "seal.not_a_manager"));
 
@@ -407,7 +467,10 @@ async fn an_impression_is_uploaded_reviewed_made_and_collected() {
             (StatusCode::NOT_FOUND, "seal.collection_not_found")
         );
         let (s, v) = seal(&app, &wq, "collections.delete", del).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(
+            (s, v),
+            (StatusCode::OK, json!({"deleted": wangs.collection_id}))
+        );
         let (s, v) = seal(
             &app,
             &wq,

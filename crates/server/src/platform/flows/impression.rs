@@ -14,11 +14,10 @@ use std::sync::Arc;
 use futures_util::future::BoxFuture;
 use yizhao_domain::qr::QrKind;
 use yizhao_gm::x509::Certificate;
+use yizhao_proto::action::{Action as _, ImpressionsUpload};
 use yizhao_proto::authority::{Signed, proof_message};
 use yizhao_proto::qr::{QrAnswer, QrRequestBody, QrStatus};
-use yizhao_proto::seal::{
-    IMPRESSIONS_UPLOAD, ImpressionQrAnswer, ImpressionQrPayload, UploadImpression,
-};
+use yizhao_proto::seal::{ImpressionQrAnswer, ImpressionQrPayload, UploadImpression};
 use yizhao_store::{QrRow, Transaction};
 
 use super::{CreateQr, QrFlow};
@@ -54,12 +53,12 @@ impl Impression {
             .and_then(|c| c.public_key())
             .map_err(|_| bad_payload("执照证书无法解析。"))?;
         key.verify(
-            &proof_message(IMPRESSIONS_UPLOAD, &asked.challenge, &asked.upload),
+            &proof_message(ImpressionsUpload::NAME, &asked.challenge, &asked.upload),
             &given.upload_signature,
         )
         .map_err(|_| ApiError::bad_request("qr.bad_signature", "印模签名无效，请重新扫码。"))?;
         Ok(Signed {
-            action: IMPRESSIONS_UPLOAD.into(),
+            action: ImpressionsUpload::NAME.into(),
             payload: asked.upload,
             challenge: asked.challenge,
             certificate: answer.certificate.clone(),
