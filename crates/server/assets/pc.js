@@ -87,9 +87,11 @@
     say(TEXT.expired, "expired");
   }
 
+  // A person reads the message; the stable code stays in data-code, out of sight. An error
+  // without a message is shown as the state's own text, never as its bare code.
   function showError(err) {
-    if (err && (err.message || err.code)) {
-      say(err.message || err.code, "error");
+    if (err && err.message) {
+      say(err.message, "error");
       message.dataset.code = err.code || "";
       return true;
     }

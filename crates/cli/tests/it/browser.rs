@@ -149,6 +149,17 @@ impl Page {
         self.find(css).await.text().await.unwrap()
     }
 
+    /// An attribute of the element (empty if it has none), e.g. the `data-code` an error keeps
+    /// out of sight.
+    async fn attr(&self, css: &str, name: &str) -> String {
+        self.find(css)
+            .await
+            .attr(name)
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
     async fn value(&self, css: &str) -> String {
         self.find(css)
             .await
@@ -564,6 +575,14 @@ async fn an_agent_without_the_bidding_matter_is_refused_on_both_screens() {
     let on_pc = pc.wait_text("#qr-message", "事项").await;
     assert!(on_pc.contains("授权"), "{on_pc}");
     assert!(on_phone.contains("授权"), "{on_phone}");
+    // People read the message; the stable code stays out of sight, in data-code.
+    const CODE: &str = "authority.matter_not_authorized";
+    assert!(
+        !on_pc.contains(CODE) && !on_phone.contains(CODE),
+        "{on_pc} / {on_phone}"
+    );
+    assert_eq!(pc.attr("#qr-message", "data-code").await, CODE);
+    assert_eq!(phone.attr("#error", "data-code").await, CODE);
     // Nobody is logged in.
     assert_eq!(pc.path().await, "/login");
     phone.shot("refused").await;

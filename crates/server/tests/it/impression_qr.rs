@@ -115,7 +115,8 @@ async fn the_pc_page_prepares_an_impression_and_the_phone_signs_its_upload() {
         // No photo yet, a wrong token, and terms not accepted: refused, nothing uploaded.
         let (s, html) = post_editor(&app, &mut pc, &[&design[..], &[("do", "preview")]].concat(), None).await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
-        assert!(html.contains("impression.no_photo"), "{html}");
+        assert_eq!(attr(&html, "data-code"), Some("impression.no_photo"), "{html}");
+        crate::pages::assert_codes_not_shown(&html);
         let (s, _) = post_editor(
             &app,
             &mut pc,
@@ -133,7 +134,8 @@ async fn the_pc_page_prepares_an_impression_and_the_phone_signs_its_upload() {
         assert!(!html.contains("data-qr-id"));
         let (s, html) = post_editor(&app, &mut pc, &[&design[..], &[("do", "upload")]].concat(), None).await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
-        assert!(html.contains("seal.terms_not_accepted"), "{html}");
+        assert_eq!(attr(&html, "data-code"), Some("seal.terms_not_accepted"), "{html}");
+        crate::pages::assert_codes_not_shown(&html);
         assert_eq!(uploads(&app).await, 0);
 
         // 上传印模, with the previewed photo kept: the page shows the QR.

@@ -59,6 +59,53 @@ impl Page {
     fn has(&self, id: &str) -> bool {
         self.html.contains(&format!("id=\"{id}\""))
     }
+
+    /// The stable error code the element with this id keeps out of sight, in `data-code`.
+    fn code(&self, id: &str) -> String {
+        let at = self
+            .html
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no #{id} in {}", self.html));
+        let tag = &self.html[at..at + self.html[at..].find('>').unwrap()];
+        let start = tag.find("data-code=\"").expect("a data-code") + "data-code=\"".len();
+        let end = tag[start..].find('"').unwrap() + start;
+        tag[start..end].to_owned()
+    }
+}
+
+/// What a person sees of a page: its text without tags, attributes, scripts or styles.
+pub(crate) fn visible_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        rest = &rest[lt..];
+        let hidden_until = ["script", "style"]
+            .into_iter()
+            .find(|t| rest[1..].starts_with(t))
+            .map(|t| format!("</{t}>"));
+        let skip = match hidden_until {
+            Some(close) => rest.find(&close).map_or(rest.len(), |i| i + close.len()),
+            None => rest.find('>').map_or(rest.len(), |i| i + 1),
+        };
+        out.push(' ');
+        rest = &rest[skip..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every error code a page keeps in a `data-code` attribute is out of sight: a person reads
+/// the message, never the code.
+pub(crate) fn assert_codes_not_shown(html: &str) {
+    let visible = visible_text(html);
+    for part in html.split("data-code=\"").skip(1) {
+        let code = &part[..part.find('"').unwrap()];
+        assert!(
+            code.is_empty() || !visible.contains(code),
+            "the page shows the code {code}: {visible}"
+        );
+    }
 }
 
 async fn get(app: &TestApp, b: &mut Browser, path: &str) -> Page {
@@ -84,10 +131,12 @@ async fn post(app: &TestApp, b: &mut Browser, path: &str, form: &[(&str, &str)])
 }
 
 fn page(status: StatusCode, h: &axum::http::HeaderMap, body: Vec<u8>) -> Page {
+    let html = String::from_utf8(body).unwrap();
+    assert_codes_not_shown(&html);
     Page {
         status,
         location: h.get("location").map(|v| v.to_str().unwrap().to_owned()),
-        html: String::from_utf8(body).unwrap(),
+        html,
     }
 }
 
@@ -195,14 +244,14 @@ async fn register_home_credit_and_logout_through_the_pages() {
         ];
         let p = post(&app, &mut pc, "/register", &form).await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
-        assert_eq!(p.text("error-code"), "csrf.invalid");
+        assert_eq!(p.code("error"), "csrf.invalid");
         assert_eq!(p.text("error-message"), "页面已过期，请刷新后重试。");
         let wrong = "0".repeat(64);
         let mut with_wrong = form.to_vec();
         with_wrong.push(("csrf", &wrong));
         let p = post(&app, &mut pc, "/register", &with_wrong).await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
-        assert_eq!(p.text("error-code"), "csrf.invalid");
+        assert_eq!(p.code("error"), "csrf.invalid");
         // Another browser's token is wrong here too.
         let mut other = Browser { cookie: None };
         login(&app, &zw, &mut other).await;
@@ -223,7 +272,7 @@ async fn register_home_credit_and_logout_through_the_pages() {
             .await;
         let p = page(status, &h, body);
         assert_eq!(p.status, StatusCode::BAD_REQUEST);
-        assert_eq!(p.text("error-code"), "request.invalid_form");
+        assert_eq!(p.code("error"), "request.invalid_form");
         assert!(
             app.authority
                 .db()
@@ -251,7 +300,7 @@ async fn register_home_credit_and_logout_through_the_pages() {
         .await;
         assert_eq!(p.status, StatusCode::BAD_REQUEST);
         assert_eq!(p.text("form-error"), "请填写联系人和联系电话。");
-        assert!(p.html.contains("member.contact_required"));
+        assert_eq!(p.code("form-error"), "member.contact_required");
         let p = post(
             &app,
             &mut pc,
@@ -324,7 +373,7 @@ async fn register_home_credit_and_logout_through_the_pages() {
         app.authority.import_registry(&[row], "test").await.unwrap();
         let p = post(&app, &mut pc, "/credit/sync", &[]).await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
-        assert_eq!(p.text("error-code"), "csrf.invalid");
+        assert_eq!(p.code("error"), "csrf.invalid");
         let p = get(&app, &mut pc, "/credit").await;
         assert_eq!(p.text("credit-registered-capital"), face.registered_capital);
         let p = post(&app, &mut pc, "/credit/sync", &[("csrf", &credit_csrf)]).await;
@@ -470,7 +519,8 @@ async fn back_office_registers_a_tenderer_who_then_logs_in_by_qr() {
             .await;
             assert_eq!(p.status, StatusCode::UNAUTHORIZED);
             assert_eq!(p.text("form-error"), "用户名或密码错误");
-            assert!(p.html.contains("backoffice.bad_credentials"));
+            assert_eq!(p.code("form-error"), "backoffice.bad_credentials");
+            assert!(!visible_text(&p.html).contains("backoffice."));
             assert!(!p.html.contains(pass));
         }
         let p = post(
@@ -481,7 +531,7 @@ async fn back_office_registers_a_tenderer_who_then_logs_in_by_qr() {
         )
         .await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
-        assert_eq!(p.text("error-code"), "csrf.invalid");
+        assert_eq!(p.code("error"), "csrf.invalid");
         assert!(!b.cookie.as_deref().unwrap().contains("yz_staff="));
 
         let p = post(
@@ -519,12 +569,12 @@ async fn back_office_registers_a_tenderer_who_then_logs_in_by_qr() {
         let bidder = bo_form(&uscc, "bidder", Some(&staff_csrf));
         let p = post_owned(&app, &mut b, "/backoffice", &bidder).await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
-        assert!(p.html.contains("backoffice.kind_self_service"));
+        assert_eq!(p.code("form-error"), "backoffice.kind_self_service");
         assert!(p.has("form-error"));
         let no_csrf = bo_form(&uscc, "tenderer", None);
         let p = post_owned(&app, &mut b, "/backoffice", &no_csrf).await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
-        assert_eq!(p.text("error-code"), "csrf.invalid");
+        assert_eq!(p.code("error"), "csrf.invalid");
         let mut bad_uscc = bo_form(&uscc, "tenderer", Some(&staff_csrf));
         bad_uscc[0].1 = "91420500MA4XXXXXX0".into();
         let p = post_owned(&app, &mut b, "/backoffice", &bad_uscc).await;
@@ -572,7 +622,7 @@ async fn back_office_registers_a_tenderer_who_then_logs_in_by_qr() {
         // Twice: already a member.
         let p = post_owned(&app, &mut b, "/backoffice", &ok).await;
         assert_eq!(p.status, StatusCode::CONFLICT);
-        assert!(p.html.contains("member.already_registered"));
+        assert_eq!(p.code("form-error"), "member.already_registered");
 
         // The tenderer logs in by QR like anyone (R12) and is a member at once.
         let zw = legal_rep(&app).await;
@@ -605,7 +655,7 @@ async fn back_office_registers_a_tenderer_who_then_logs_in_by_qr() {
         assert_eq!(p.status, StatusCode::SEE_OTHER);
         let p = get(&app, &mut r, "/backoffice").await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
-        assert_eq!(p.text("error-code"), "backoffice.staff_only");
+        assert_eq!(p.code("error"), "backoffice.staff_only");
 
         // Logout, with the token.
         let p = post(&app, &mut b, "/backoffice/logout", &[]).await;
@@ -821,14 +871,14 @@ async fn a_reviewer_approves_and_rejects_impressions_in_the_back_office() {
         // Reviewers don't use the registration window.
         let p = get(&app, &mut r, "/backoffice").await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
-        assert_eq!(p.text("error-code"), "backoffice.staff_only");
+        assert_eq!(p.code("error"), "backoffice.staff_only");
 
         // Window staff can't review.
         let (mut w, landed) = back_office_login(&app, "w1", BackOfficeRole::Staff).await;
         assert_eq!(landed.as_deref(), Some("/backoffice"));
         let p = get(&app, &mut w, "/backoffice/reviews").await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
-        assert_eq!(p.text("error-code"), "backoffice.reviewer_only");
+        assert_eq!(p.code("error"), "backoffice.reviewer_only");
 
         // Two uploads wait.
         let first = upload_impression(&app, &zw).await;
@@ -872,14 +922,14 @@ async fn a_reviewer_approves_and_rejects_impressions_in_the_back_office() {
         let reject_second = format!("/backoffice/reviews/{second}/reject");
         let p = post(&app, &mut r, &reject_second, &[("reason", "印文模糊")]).await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
-        assert_eq!(p.text("error-code"), "csrf.invalid");
+        assert_eq!(p.code("error"), "csrf.invalid");
         let approve_first = format!("/backoffice/reviews/{first}/approve");
         let p = post(&app, &mut r, &approve_first, &[]).await;
-        assert_eq!(p.text("error-code"), "csrf.invalid");
+        assert_eq!(p.code("error"), "csrf.invalid");
         let staff_csrf = get(&app, &mut w, "/backoffice").await.csrf();
         let p = post(&app, &mut w, &approve_first, &[("csrf", &staff_csrf)]).await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
-        assert_eq!(p.text("error-code"), "backoffice.reviewer_only");
+        assert_eq!(p.code("error"), "backoffice.reviewer_only");
         // A refusal needs a reason.
         let p = post(
             &app,

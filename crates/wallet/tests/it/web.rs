@@ -50,10 +50,24 @@ impl Page {
         rest[..rest.find('"').unwrap()].to_owned()
     }
 
+    /// The error a person reads: the text of `#error`, which never shows the stable code.
     fn error(&self) -> Option<String> {
         let start = self.html.find("id=\"error\"")?;
-        let rest = &self.html[start..];
-        Some(rest[..rest.find("</div>").unwrap()].to_owned())
+        let open_end = start + self.html[start..].find('>').unwrap() + 1;
+        let rest = &self.html[open_end..];
+        let text = rest[..rest.find("</div>").unwrap()].trim().to_owned();
+        let code = self.error_code().unwrap_or_default();
+        assert!(!code.is_empty(), "#error without its code: {}", self.html);
+        assert!(!text.contains(&code), "the code {code} is shown: {text}");
+        Some(text)
+    }
+
+    /// The stable code of the error, kept out of sight in `#error`'s `data-code`.
+    fn error_code(&self) -> Option<String> {
+        let start = self.html.find("id=\"error\"")?;
+        let tag = &self.html[start..start + self.html[start..].find('>')?];
+        let at = tag.find("data-code=\"")? + "data-code=\"".len();
+        Some(tag[at..at + tag[at..].find('"')?].to_owned())
     }
 }
 
@@ -346,7 +360,10 @@ async fn the_download_flow_end_to_end() {
         .await;
     let err = p.error().unwrap();
     assert!(err.contains("请先阅读并同意《执照下载声明》"), "{err}");
-    assert!(err.contains("authority.declaration_not_accepted"), "{err}");
+    assert_eq!(
+        p.error_code().as_deref(),
+        Some("authority.declaration_not_accepted")
+    );
     assert_eq!(w.licenses_held(), 1);
 }
 
@@ -391,10 +408,8 @@ async fn a_wrong_sms_code_is_shown_and_the_step_can_be_retried() {
         )
         .await;
     let err = p.error().unwrap();
-    assert!(
-        err.contains("验证码错误") && err.contains("authority.wrong_code"),
-        "{err}"
-    );
+    assert!(err.contains("验证码错误"), "{err}");
+    assert_eq!(p.error_code().as_deref(), Some("authority.wrong_code"));
     assert!(p.has("id=\"rn-code\""));
     let p = w
         .post(&p, "/download/code", &[("rn", &rn), ("code", CODE)])
@@ -408,7 +423,8 @@ async fn a_wrong_sms_code_is_shown_and_the_step_can_be_retried() {
             &[("rn", "nope"), ("code", CODE)],
         )
         .await;
-    assert!(p.error().unwrap().contains("web.expired"));
+    assert!(p.error().unwrap().contains("操作已过期"));
+    assert_eq!(p.error_code().as_deref(), Some("web.expired"));
 }
 
 /// The token of a confirmation page's URL.
@@ -479,10 +495,8 @@ async fn scan_by_link_then_confirm_with_wrong_and_right_password() {
         )
         .await;
     let err = bad.error().unwrap();
-    assert!(
-        err.contains("密码错误") && err.contains("wallet.wrong_password"),
-        "{err}"
-    );
+    assert!(err.contains("密码错误"), "{err}");
+    assert_eq!(bad.error_code().as_deref(), Some("wallet.wrong_password"));
     assert!(!bad.has("wrong-pw"), "the password is never echoed");
     assert!(bad.has("id=\"confirm-submit\""), "the form again");
     assert!(w.platform.answered().is_empty());
@@ -507,7 +521,8 @@ async fn scan_by_link_then_confirm_with_wrong_and_right_password() {
     // The request is gone once answered.
     let again = w.get(&path).await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
-    assert!(again.error().unwrap().contains("web.expired"));
+    assert!(again.error().unwrap().contains("扫码请求已失效"));
+    assert_eq!(again.error_code().as_deref(), Some("web.expired"));
 }
 
 #[tokio::test]
@@ -526,7 +541,10 @@ async fn a_refusal_by_the_platform_is_shown_verbatim() {
     let refused = w.post(&p, &path, &[("license", USCC)]).await;
     let err = refused.error().unwrap();
     assert!(err.contains("该执照未获授权办理此事项"), "{err}");
-    assert!(err.contains("authority.matter_not_authorized"), "{err}");
+    assert_eq!(
+        refused.error_code().as_deref(),
+        Some("authority.matter_not_authorized")
+    );
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
     // Cancel forgets the request.
@@ -539,10 +557,8 @@ async fn a_refusal_by_the_platform_is_shown_verbatim() {
         .post(&scan, "/scan/link", &[("link", "https://evil.cn/login")])
         .await;
     let err = p.error().unwrap();
-    assert!(
-        err.contains("不是本系统的二维码") && err.contains("wallet.bad_qr"),
-        "{err}"
-    );
+    assert!(err.contains("不是本系统的二维码"), "{err}");
+    assert_eq!(p.error_code().as_deref(), Some("wallet.bad_qr"));
 }
 
 #[tokio::test]
@@ -608,7 +624,8 @@ async fn forms_without_the_csrf_token_change_nothing() {
         )
         .await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
-    assert!(p.error().unwrap().contains("web.csrf"));
+    assert!(p.error().unwrap().contains("页面已过期"));
+    assert_eq!(p.error_code().as_deref(), Some("web.csrf"));
     let p = w
         .post_raw(
             "/password",
@@ -668,7 +685,7 @@ async fn password_change() {
     }
     let cases = [
         (("123456", "abcdefg", "abcdefh"), "两次输入的新密码不一致"),
-        (("654321", "abcdefg", "abcdefg"), "wallet.wrong_password"),
+        (("654321", "abcdefg", "abcdefg"), "执照密码错误"),
         (("123456", "xyz", "xyz"), "新密码至少 6 位"),
     ];
     for ((old, new, new2), want) in cases {
@@ -861,7 +878,8 @@ async fn admins_and_agents_pages() {
             &[("license", &license), ("password", "x")],
         )
         .await;
-    assert!(wrong.error().unwrap().contains("wallet.wrong_password"));
+    assert!(wrong.error().unwrap().contains("执照密码错误"));
+    assert_eq!(wrong.error_code().as_deref(), Some("wallet.wrong_password"));
     let listed = w
         .post(
             &p,
@@ -1026,7 +1044,12 @@ async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
         .post_multipart("/seals/impression", &fields, Some(("photo", &photo)))
         .await;
     let err = p.error().unwrap_or_default();
-    assert!(err.contains("seal.terms_not_accepted"), "{}", p.html);
+    assert_eq!(
+        p.error_code().as_deref(),
+        Some("seal.terms_not_accepted"),
+        "{}",
+        p.html
+    );
     assert!(err.contains("本企业已阅读并同意"), "{err}");
 
     // Not an image: refused before anything is signed.
@@ -1043,8 +1066,10 @@ async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
 
     // No photo chosen again: the last previewed one (the blank picture) is used, and refused.
     let p = w.post_multipart("/seals/impression", &fields, None).await;
-    assert!(
-        p.error().unwrap_or_default().contains("impression.quality"),
+    assert!(p.error().is_some(), "{}", p.html);
+    assert_eq!(
+        p.error_code().as_deref(),
+        Some("impression.quality"),
         "{}",
         p.html
     );
