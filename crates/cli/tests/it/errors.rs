@@ -442,6 +442,7 @@ fn examples() -> Vec<(&'static str, &'static str, Vec<Example>)> {
                 Q::BadSignature,
                 Q::UntrustedCertificate,
                 Q::UnknownRequest,
+                Q::KindNotOffered,
             ]
             .into_iter()
             .map(|e| shown(e.code(), e.to_string()))
@@ -469,7 +470,8 @@ fn examples() -> Vec<(&'static str, &'static str, Vec<Example>)> {
                 wallet(W::BadQr),
                 wallet(W::QrUnreadable("no finder pattern".into())),
                 wallet(W::RequesterInvalid("已吊销".into())),
-                wallet(W::MatterNotRegistered),
+                wallet(W::Credential(yizhao_credential::CredentialError::MatterNotRegistered)),
+                wallet(W::Credential(yizhao_credential::CredentialError::RequesterInvalid("不是应用证书"))),
                 wallet(W::BadRequestSignature),
                 wallet(W::QrExpired),
                 wallet(W::Cancelled),
