@@ -470,8 +470,12 @@ fn examples() -> Vec<(&'static str, &'static str, Vec<Example>)> {
                 wallet(W::BadQr),
                 wallet(W::QrUnreadable("no finder pattern".into())),
                 wallet(W::RequesterInvalid("已吊销".into())),
-                wallet(W::Credential(yizhao_credential::CredentialError::MatterNotRegistered)),
-                wallet(W::Credential(yizhao_credential::CredentialError::RequesterInvalid("不是应用证书"))),
+                wallet(W::Credential(
+                    yizhao_credential::CredentialError::MatterNotRegistered,
+                )),
+                wallet(W::Credential(
+                    yizhao_credential::CredentialError::RequesterInvalid("不是应用证书"),
+                )),
                 wallet(W::BadRequestSignature),
                 wallet(W::QrExpired),
                 wallet(W::Cancelled),
