@@ -59,15 +59,8 @@ where
         std::panic::resume_unwind(e.into_panic());
     }
 
-    let (admin, admin_url) = pg_admin().await;
-    let name = format!("yz_test_{}", uuid::Uuid::new_v4().simple());
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let base = admin_url.rsplit_once('/').map_or("", |(base, _)| base);
-    let url = format!("{base}/{name}");
-    let outcome = match Database::connect(&url).await {
+    let scratch = PgScratch::create().await;
+    let outcome = match Database::connect(&scratch.url).await {
         Ok(db) => {
             let outcome = tokio::spawn(test(TestDb {
                 db: db.clone(),
@@ -81,11 +74,7 @@ where
             Err(Box::new(format!("[postgres] connect: {e}")) as Box<dyn std::any::Any + Send>)
         }
     };
-    let drop_sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-    if let Err(e) = sqlx::raw_sql(&drop_sql).execute(&admin).await {
-        eprintln!("could not drop test database {name}: {e}");
-    }
-    admin.close().await;
+    scratch.drop_db().await;
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
