@@ -134,9 +134,21 @@ pub fn check_license_certificate(
     at: u64,
     signed_by_issuing: impl FnOnce(&Certificate) -> bool,
 ) -> Result<Certificate, CredentialError> {
+    let cert =
+        Certificate::from_der(der).map_err(|_| CredentialError::LicenseInvalid("无法解析"))?;
+    check_license(&cert, issuing, at, signed_by_issuing)?;
+    Ok(cert)
+}
+
+/// [`check_license_certificate`] for a certificate the caller has parsed already.
+pub fn check_license(
+    cert: &Certificate,
+    issuing: &Certificate,
+    at: u64,
+    signed_by_issuing: impl FnOnce(&Certificate) -> bool,
+) -> Result<(), CredentialError> {
     let bad = CredentialError::LicenseInvalid;
-    let cert = Certificate::from_der(der).map_err(|_| bad("无法解析"))?;
-    if !cert.names_issuer(issuing) || !signed_by_issuing(&cert) {
+    if !cert.names_issuer(issuing) || !signed_by_issuing(cert) {
         return Err(bad("不是本系统签发的执照"));
     }
     let (not_before, not_after) = cert.validity();
@@ -151,7 +163,7 @@ pub fn check_license_certificate(
     {
         return Err(bad("不是执照证书"));
     }
-    Ok(cert)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -543,3 +543,131 @@ mod tests {
         }
     }
 }
+
+/// Why a credential may not be used: a stable code and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Stable code, e.g. `authority.revoked`.
+    pub code: String,
+    /// A sentence a person understands (Chinese).
+    pub message: String,
+}
+
+impl From<&AuthorityError> for Refusal {
+    fn from(e: &AuthorityError) -> Refusal {
+        Refusal {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// What the license authority says of a license credential at one time, for one matter (R7,
+/// the OCSP-like status): the domain answer its services use in process; only the authority's
+/// HTTP handler turns it into the signed wire body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialStatus {
+    /// None of this authority's licenses: not a certificate it issued, not valid now, or no
+    /// download record.
+    Unknown {
+        /// The certificate's serial (hex), if it could be read.
+        license_id: Option<String>,
+        /// Why.
+        refusal: Refusal,
+    },
+    /// One of its licenses.
+    Known {
+        /// Certificate serial (hex).
+        license_id: String,
+        /// The entity.
+        uscc: String,
+        /// The holder's role.
+        role: Role,
+        /// Its grant's status now.
+        status: GrantStatus,
+        /// Why it may not be used now for the matter asked about; `None` if it may.
+        refusal: Option<AuthorityError>,
+    },
+}
+
+/// A license that may be used now, for the matter asked about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UsableLicense<'a> {
+    /// Certificate serial (hex).
+    pub license_id: &'a str,
+    /// The entity.
+    pub uscc: &'a str,
+    /// The holder's role.
+    pub role: Role,
+}
+
+impl CredentialStatus {
+    /// The license, if it may be used now for the matter; else why not.
+    pub fn usable(&self) -> Result<UsableLicense<'_>, Refusal> {
+        match self {
+            CredentialStatus::Unknown { refusal, .. } => Err(refusal.clone()),
+            CredentialStatus::Known {
+                refusal: Some(e), ..
+            } => Err(Refusal::from(e)),
+            CredentialStatus::Known {
+                license_id,
+                uscc,
+                role,
+                refusal: None,
+                ..
+            } => Ok(UsableLicense {
+                license_id,
+                uscc,
+                role: *role,
+            }),
+        }
+    }
+
+    /// The status's wire name: the grant's (`active`, `not_yet_effective`, `ended`, `revoked`)
+    /// or `unknown`.
+    pub fn status_name(&self) -> &'static str {
+        match self {
+            CredentialStatus::Unknown { .. } => "unknown",
+            CredentialStatus::Known { status, .. } => status.as_str(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod credential_status_tests {
+    use super::*;
+
+    #[test]
+    fn only_a_known_license_without_refusal_is_usable() {
+        let unknown = CredentialStatus::Unknown {
+            license_id: None,
+            refusal: Refusal {
+                code: "auth.certificate_invalid".into(),
+                message: "执照证书无效：无法解析".into(),
+            },
+        };
+        assert_eq!(unknown.status_name(), "unknown");
+        assert_eq!(
+            unknown.usable().unwrap_err().code,
+            "auth.certificate_invalid"
+        );
+        let known = |refusal| CredentialStatus::Known {
+            license_id: "0a".into(),
+            uscc: "91420500MA4XXXXXX0".into(),
+            role: Role::Agent,
+            status: GrantStatus::Active,
+            refusal,
+        };
+        let ok = known(None);
+        assert_eq!(ok.status_name(), "active");
+        let u = ok.usable().unwrap();
+        assert_eq!((u.license_id, u.role), ("0a", Role::Agent));
+        let refused = known(Some(AuthorityError::MatterNotAuthorized("x".into())));
+        let r = refused.usable().unwrap_err();
+        assert_eq!(
+            r.code,
+            AuthorityError::MatterNotAuthorized("x".into()).code()
+        );
+        assert_eq!(r.message, "该执照未获授权办理此事项（x）。");
+    }
+}

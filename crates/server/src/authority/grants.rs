@@ -33,14 +33,27 @@ impl Authority {
     /// at `now`. The issuing CA and the root are our own, loaded at start, so only the one link
     /// that comes from outside is verified on each request.
     pub(super) fn check_certificate(&self, der: &[u8], now: i64) -> Result<Certificate, ApiError> {
+        let cert = Certificate::from_der(der)
+            .map_err(|_| yizhao_credential::CredentialError::LicenseInvalid("无法解析"))?;
+        self.check_parsed_certificate(&cert, der, now)?;
+        Ok(cert)
+    }
+
+    /// [`Authority::check_certificate`] for a certificate parsed already (`cert`, from `der`).
+    pub(super) fn check_parsed_certificate(
+        &self,
+        cert: &Certificate,
+        der: &[u8],
+        now: i64,
+    ) -> Result<(), ApiError> {
         let issuing_key = self
             .keys
             .issuing
             .public_key()
             .map_err(|e| ApiError::internal(&e))?;
         let at = u64::try_from(now).unwrap_or(0);
-        Ok(yizhao_credential::check_license_certificate(
-            der,
+        Ok(yizhao_credential::check_license(
+            cert,
             &self.keys.issuing,
             at,
             |cert| {

@@ -1,11 +1,24 @@
 //! Credential status (OCSP-like, signed) and the built-in outbox.
 
 use super::*;
+use yizhao_domain::authority::{CredentialStatus, Refusal};
 
 impl Authority {
     /// Credential status (OCSP-like): is this license usable now, for this matter? Signed.
+    /// The one place the domain answer becomes the wire body.
     pub async fn status(&self, req: &api::StatusRequest) -> Result<api::StatusResponse, ApiError> {
-        let body = self.license_status(req).await?;
+        let now = self.now();
+        let status = match Certificate::from_der(&req.certificate) {
+            Ok(cert) => {
+                self.credential_status(&cert, &req.certificate, req.matter.as_deref())
+                    .await?
+            }
+            Err(_) => unknown(
+                None,
+                yizhao_credential::CredentialError::LicenseInvalid("无法解析").into(),
+            ),
+        };
+        let body = status_body(&status, req.matter.clone(), now);
         let body = serde_json::to_string(&body).map_err(|e| ApiError::internal(&e))?;
         let signature = self
             .keys
@@ -19,68 +32,35 @@ impl Authority {
         })
     }
 
-    /// The same answer unsigned, for services in this process that call the authority's Rust
-    /// API directly (a signature nobody verifies would cost an SM2 signing per call).
-    pub async fn license_status(
+    /// The status of the license certificate `cert` (parsed from `der`) now, for `matter`, as
+    /// the services in this process ask it: unsigned (a signature nobody verifies would cost an
+    /// SM2 signing per call) and as a domain value.
+    pub async fn credential_status(
         &self,
-        req: &api::StatusRequest,
-    ) -> Result<api::StatusBody, ApiError> {
+        cert: &Certificate,
+        der: &[u8],
+        matter: Option<&str>,
+    ) -> Result<CredentialStatus, ApiError> {
         let now = self.now();
+        if let Err(e) = self.check_parsed_certificate(cert, der, now) {
+            return Ok(unknown(None, e));
+        }
+        let serial = hex::encode(cert.serial());
         let mut tx = self.db.read().await?;
-        let reason = |e: AuthorityError| {
-            Some(ErrorBody {
-                code: e.code().into(),
-                message: e.to_string(),
-            })
+        let Some(l) = tx.license(&serial).await? else {
+            return Ok(unknown(
+                Some(serial),
+                ApiError::unauthorized("auth.certificate_invalid", "未找到该执照的下载记录。"),
+            ));
         };
-        let body = match self.check_certificate(&req.certificate, now) {
-            Err(e) => api::StatusBody {
-                license_id: String::new(),
-                uscc: String::new(),
-                role: String::new(),
-                status: "unknown".into(),
-                matter: req.matter.clone(),
-                usable: false,
-                reason: Some(ErrorBody {
-                    code: e.code,
-                    message: e.message,
-                }),
-                produced_at: now,
-            },
-            Ok(cert) => {
-                let serial = hex::encode(cert.serial());
-                match tx.license(&serial).await? {
-                    None => api::StatusBody {
-                        license_id: serial,
-                        uscc: String::new(),
-                        role: String::new(),
-                        status: "unknown".into(),
-                        matter: req.matter.clone(),
-                        usable: false,
-                        reason: Some(ErrorBody {
-                            code: "auth.certificate_invalid".into(),
-                            message: "未找到该执照的下载记录。".into(),
-                        }),
-                        produced_at: now,
-                    },
-                    Some(l) => {
-                        let g = self.license_grant(&mut tx, &l).await?;
-                        let check = g.check_use(req.matter.as_deref(), Timestamp(now));
-                        api::StatusBody {
-                            license_id: l.serial.clone(),
-                            uscc: l.uscc.clone(),
-                            role: l.role.clone(),
-                            status: g.status(Timestamp(now)).as_str().into(),
-                            matter: req.matter.clone(),
-                            usable: check.is_ok(),
-                            reason: check.err().and_then(reason),
-                            produced_at: now,
-                        }
-                    }
-                }
-            }
-        };
-        Ok(body)
+        let g = self.license_grant(&mut tx, &l).await?;
+        Ok(CredentialStatus::Known {
+            license_id: l.serial,
+            uscc: l.uscc,
+            role: g.role,
+            status: g.status(Timestamp(now)),
+            refusal: g.check_use(matter, Timestamp(now)).err(),
+        })
     }
 
     /// The built-in outbox of a phone (only when the built-in identity proofing is on).
@@ -103,5 +83,44 @@ impl Authority {
                 at: m.at,
             })
             .collect())
+    }
+}
+
+fn unknown(license_id: Option<String>, why: ApiError) -> CredentialStatus {
+    CredentialStatus::Unknown {
+        license_id,
+        refusal: Refusal {
+            code: why.code,
+            message: why.message,
+        },
+    }
+}
+
+/// The wire body of a status answer.
+fn status_body(s: &CredentialStatus, matter: Option<String>, now: i64) -> api::StatusBody {
+    let reason = s.usable().err().map(|r| ErrorBody {
+        code: r.code,
+        message: r.message,
+    });
+    let (license_id, uscc, role) = match s {
+        CredentialStatus::Unknown { license_id, .. } => {
+            (license_id.clone().unwrap_or_default(), String::new(), "")
+        }
+        CredentialStatus::Known {
+            license_id,
+            uscc,
+            role,
+            ..
+        } => (license_id.clone(), uscc.clone(), role.as_str()),
+    };
+    api::StatusBody {
+        license_id,
+        uscc,
+        role: role.into(),
+        status: s.status_name().into(),
+        matter,
+        usable: reason.is_none(),
+        reason,
+        produced_at: now,
     }
 }

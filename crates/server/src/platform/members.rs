@@ -17,7 +17,7 @@ use yizhao_domain::authority::Role;
 use yizhao_domain::qr::QrKind;
 use yizhao_gm::sm3;
 use yizhao_gm::x509::Certificate;
-use yizhao_proto::authority::{FaceData, StatusBody, StatusRequest};
+use yizhao_proto::authority::FaceData;
 use yizhao_store::{MemberRow, MemberSessionRow, QrRow, Transaction};
 
 use super::{Platform, session_hash};
@@ -314,43 +314,25 @@ impl Platform {
         }
         // Each read lets its connection go before the next await: a request never holds two.
         let cert = self.db.read().await?.qr_answer_certificate(&row.id).await?;
-        let Some(cert) = cert else { return Ok(None) };
-        let body: StatusBody = self
-            .authority
-            .license_status(&StatusRequest {
-                certificate: cert.clone(),
-                matter: None,
-            })
-            .await?;
-        if body.status == "unknown" || !body.usable {
-            let reason = body.reason.unwrap_or(yizhao_proto::ErrorBody {
-                code: "authority.revoked".into(),
-                message: String::new(),
-            });
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                &reason.code,
-                reason.message,
-            ));
-        }
-        let person = Certificate::from_der(&cert)
-            .map_err(|e| ApiError::internal(&e))?
-            .common_name()
-            .unwrap_or_default();
+        let Some(der) = cert else { return Ok(None) };
+        let cert = Certificate::from_der(&der).map_err(|e| ApiError::internal(&e))?;
+        let status = self.authority.credential_status(&cert, &der, None).await?;
+        let license = status.usable().map_err(super::refused)?;
+        let person = cert.common_name().unwrap_or_default();
         let now = self.now().0;
         let token = random_hex(self.rng.as_ref(), 32);
         // Read before taking the writer turn, which is held for the writes only. (A
         // registration that lands in between is caught up with by the session's next page.)
-        let registered = self.db.read().await?.member(&body.uscc).await?.is_some();
+        let registered = self.db.read().await?.member(license.uscc).await?.is_some();
         let state = if registered { "active" } else { "registering" };
         Ok(Some(MemberLogin {
             qr_id: row.id.clone(),
             session: MemberSessionRow {
                 id_hash: member_session_hash(&token),
-                uscc: body.uscc,
-                license_id: body.license_id,
+                uscc: license.uscc.to_owned(),
+                license_id: license.license_id.to_owned(),
                 person_name: person,
-                role: body.role,
+                role: license.role.as_str().to_owned(),
                 created_at: now,
                 expires_at: now + MEMBER_SESSION_TTL_SECS,
                 state: state.into(),

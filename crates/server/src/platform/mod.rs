@@ -14,13 +14,13 @@ mod notifier;
 use std::sync::Arc;
 
 use yizhao_domain::authority::MATTER_BIDDING;
+use yizhao_domain::authority::{CredentialStatus, Refusal};
 use yizhao_domain::qr::{self as rules, QrError, QrKind, QrRequest, QrSettings, QrState, Rejected};
 use yizhao_domain::time::{Clock, Timestamp};
 use yizhao_gm::keystore::{KdfParams, Keystore, Password};
 use yizhao_gm::x509::Certificate;
 use yizhao_gm::{PrivateKey, SuiteId, sm3};
 use yizhao_proto::ErrorBody;
-use yizhao_proto::authority::{StatusBody, StatusRequest};
 use yizhao_proto::qr::{QrAnswer, QrRequestBody, QrStatus, SignedQrRequest, qr_answer_message};
 use yizhao_store::{Database, QrRow};
 
@@ -79,6 +79,11 @@ pub(crate) fn qr_error(e: QrError) -> ApiError {
         _ => axum::http::StatusCode::CONFLICT,
     };
     ApiError::new(status, e.code(), e.to_string())
+}
+
+/// A license the authority refuses to let be used now, as both screens show it.
+pub(crate) fn refused(r: Refusal) -> ApiError {
+    ApiError::new(axum::http::StatusCode::FORBIDDEN, &r.code, r.message)
 }
 
 /// The hash that binds a request to the browser session that made it.
@@ -428,28 +433,15 @@ impl Platform {
             &answer.signature,
         )
         .map_err(|_| qr_error(QrError::BadSignature))?;
-        let body: StatusBody = self
+        let status = self
             .authority
-            .license_status(&StatusRequest {
-                certificate: answer.certificate.clone(),
-                matter: Some(row.matter.clone()),
-            })
+            .credential_status(&cert, &answer.certificate, Some(&row.matter))
             .await?;
-        if body.status == "unknown" {
+        if let CredentialStatus::Unknown { .. } = status {
             return Err(qr_error(QrError::UntrustedCertificate));
         }
-        if !body.usable {
-            let reason = body.reason.unwrap_or(ErrorBody {
-                code: "authority.revoked".into(),
-                message: String::new(),
-            });
-            return Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                &reason.code,
-                reason.message,
-            ));
-        }
-        Ok(body.license_id)
+        let license = status.usable().map_err(refused)?;
+        Ok(license.license_id.to_owned())
     }
 
     /// The request's state, for the browser session that made it.
