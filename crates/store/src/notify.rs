@@ -1,7 +1,8 @@
-//! Change notices between the processes that share one database: on PostgreSQL through
-//! `LISTEN`/`NOTIFY`, so that a change made through one replica wakes what waits for it on
-//! another; on SQLite (one process) there is nothing to send, and the caller's in-process
-//! channel is all there is.
+//! Change notices between the processes that share one database: on PostgreSQL a trigger
+//! (migration 0009) sends a `NOTIFY` on [`QR_CHANNEL`] with every change of a QR request, when
+//! it commits, and every replica `LISTEN`s, so that a change made through one replica wakes
+//! what waits for it on another; on SQLite (one process) there is nothing to send, and the
+//! caller's in-process channel is all there is.
 
 use sqlx::postgres::PgListener;
 
@@ -12,22 +13,6 @@ use crate::error::Result;
 pub const QR_CHANNEL: &str = "yizhao_qr";
 
 impl Database {
-    /// Tells the other processes on this database that something on `channel` changed
-    /// (`payload`: what). On SQLite it does nothing and says so (`false`).
-    pub async fn notify(&self, channel: &str, payload: &str) -> Result<bool> {
-        match self.backend() {
-            Backend::Sqlite(_) => Ok(false),
-            Backend::Postgres(pool) => {
-                sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(channel)
-                    .bind(payload)
-                    .execute(pool)
-                    .await?;
-                Ok(true)
-            }
-        }
-    }
-
     /// Listens to `channel` on a connection of its own (PostgreSQL); `None` on SQLite, where
     /// no other process sends notices.
     pub async fn listen(&self, channel: &str) -> Result<Option<Listener>> {

@@ -353,7 +353,7 @@ impl Platform {
                 return Err(qr_error(QrError::AlreadyAnswered));
             }
             drop(tx);
-            self.notifier.changed(id).await;
+            self.notifier.changed(id);
             return Ok(self.status_of(&next, None));
         }
         let mut tx = self.db.begin().await?;
@@ -363,7 +363,7 @@ impl Platform {
         match flow.answered(self, &mut tx, &row, answer).await {
             Ok(()) => {
                 tx.commit().await?;
-                self.notifier.changed(id).await;
+                self.notifier.changed(id);
                 Ok(self.status_of(&next, None))
             }
             Err(e) => {
@@ -386,7 +386,7 @@ impl Platform {
             let mut tx = self.db.begin_one().await?;
             tx.set_qr_last_error(id, &e.code, &e.message).await?;
             drop(tx);
-            self.notifier.changed(id).await;
+            self.notifier.changed(id);
             Ok::<_, ApiError>(())
         }
         .await;
@@ -414,7 +414,7 @@ impl Platform {
         let mut tx = self.db.begin_one().await?;
         tx.update_qr_state(row, &to).await?;
         drop(tx);
-        self.notifier.changed(&row.id).await;
+        self.notifier.changed(&row.id);
         Ok(())
     }
 
@@ -491,14 +491,14 @@ impl Platform {
                 token = Some(login.token);
             }
             tx.commit().await?;
-            self.notifier.changed(id).await;
+            self.notifier.changed(id);
         } else if to.state != row.state || to.wrong_tries != row.wrong_tries {
             let mut tx = self.db.begin_one().await?;
             if !tx.update_qr_state(&row, &to).await? {
                 return Err(qr_error(QrError::AlreadyAnswered));
             }
             drop(tx);
-            self.notifier.changed(id).await;
+            self.notifier.changed(id);
         }
         match err {
             Some(e) => Err(qr_error(e)),

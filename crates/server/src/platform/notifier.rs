@@ -34,9 +34,8 @@ const BACKLOG: usize = 4096;
 
 /// The notices of QR requests' changes (see the module's documentation).
 pub(crate) struct Notifier {
-    db: Database,
     local: broadcast::Sender<Notice>,
-    /// Whether changes go through the database (PostgreSQL) rather than straight to `local`.
+    /// Whether the database announces changes (PostgreSQL), rather than [`Notifier::changed`].
     through_db: bool,
     /// Dropped with the notifier, which ends the listening task.
     _stop: Option<oneshot::Sender<()>>,
@@ -48,7 +47,6 @@ impl Notifier {
         let (local, _) = broadcast::channel(BACKLOG);
         let Some(mut listener) = db.listen(QR_CHANNEL).await? else {
             return Ok(Notifier {
-                db,
                 local,
                 through_db: false,
                 _stop: None,
@@ -76,26 +74,19 @@ impl Notifier {
             }
         });
         Ok(Notifier {
-            db,
             local,
             through_db: true,
             _stop: Some(stop),
         })
     }
 
-    /// The request `id` changed (call it after the change is committed).
-    pub(crate) async fn changed(&self, id: &str) {
-        if self.through_db {
-            match self.db.notify(QR_CHANNEL, id).await {
-                Ok(_) => return,
-                Err(e) => {
-                    // The pages of this process still hear it; other replicas' pages see it
-                    // when their request expires or they poll.
-                    tracing::warn!(error = %e, "QR change notice not sent");
-                }
-            }
+    /// The request `id` changed (call it after the change is committed). On PostgreSQL the
+    /// database announced it already.
+    pub(crate) fn changed(&self, id: &str) {
+        if !self.through_db {
+            // No one waiting is no error.
+            let _ = self.local.send(Notice::Changed(id.into()));
         }
-        let _ = self.local.send(Notice::Changed(id.into()));
     }
 
     /// Hear the notices from now on.
