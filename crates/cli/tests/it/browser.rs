@@ -7,7 +7,7 @@
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 use thirtyfour::ChromiumLikeCapabilities as _;
@@ -15,6 +15,7 @@ use thirtyfour::prelude::*;
 use yizhao_domain::registry::{demo_person, demo_registry_entry};
 
 use crate::harness::{COMPANY, KEY_PASSWORD, PROCUREMENT, Server, Wallet, csv, csv_row, import};
+use crate::replicas::call;
 use crate::{Running, free_addr};
 
 const CHROMIUM: [&str; 2] = ["/usr/bin/chromium", "/usr/lib/chromium/chromium"];
@@ -290,6 +291,8 @@ impl PhoneServer {
 struct World {
     root: tempfile::TempDir,
     server: Server,
+    /// A second replica on the same database, which the phone reaches (see [`World::replicas`]).
+    replica: Option<Server>,
     zhang: Wallet,
     uscc: String,
 }
@@ -298,7 +301,33 @@ impl World {
     fn start(extra: &[&str]) -> World {
         let root = tempfile::tempdir().unwrap();
         let server = Server::start_with(&root.path().join("data"), true, extra);
-        let zhang = Wallet::new(root.path(), &server, demo_person("张伟").unwrap());
+        World::with(root, server, None)
+    }
+
+    /// Two replicas over the PostgreSQL database at `database`: `server` (A) serves the PC
+    /// pages and puts replica B's URL in its QR codes (as a load balancer might send the phone
+    /// elsewhere), so the phone's wallet talks to `replica` (B) only.
+    fn replicas(database: &str) -> World {
+        let root = tempfile::tempdir().unwrap();
+        let b_addr = free_addr();
+        let b_url = format!("http://{b_addr}");
+        let a_args = ["--database", database, "--public-url", &b_url];
+        let a = Server::start_with(&root.path().join("a"), true, &a_args);
+        let b = Server::start_at(
+            b_addr,
+            &root.path().join("b"),
+            false,
+            &["--database", database],
+        );
+        World::with(root, a, Some(b))
+    }
+
+    fn with(root: tempfile::TempDir, server: Server, replica: Option<Server>) -> World {
+        let zhang = Wallet::new(
+            root.path(),
+            replica.as_ref().unwrap_or(&server),
+            demo_person("张伟").unwrap(),
+        );
         zhang.realname_dev_outbox();
         let uscc = demo_registry_entry(COMPANY)
             .unwrap()
@@ -309,6 +338,7 @@ impl World {
         World {
             root,
             server,
+            replica,
             zhang,
             uscc,
         }
@@ -317,6 +347,11 @@ impl World {
 
 /// The PC login page with a live QR, its event stream open; saves the QR's screenshot.
 async fn pc_login_page(pc: &Page, url: &str) -> PathBuf {
+    pc_login_page_for(pc, url, url).await
+}
+
+/// As [`pc_login_page`], on a server whose QR codes send phones to `phone_base`.
+async fn pc_login_page_for(pc: &Page, url: &str, phone_base: &str) -> PathBuf {
     pc.goto(&format!("{url}/login")).await;
     pc.until(
         "showing the QR",
@@ -330,7 +365,7 @@ async fn pc_login_page(pc: &Page, url: &str) -> PathBuf {
     .await;
     // For phones that cannot scan, the page also shows the link the QR holds.
     let link = pc.text("#qr-link").await;
-    assert!(link.starts_with(&format!("{url}/qr/")), "{link}");
+    assert!(link.starts_with(&format!("{phone_base}/qr/")), "{link}");
     let file = artifacts().join(format!("{}-qr.png", pc.name));
     pc.find("#qr-image").await.screenshot(&file).await.unwrap();
     file
@@ -430,6 +465,69 @@ async fn first_login_registers_then_the_next_login_shows_the_entity() {
     pc.quit().await;
     phone.quit().await;
     world.server.stop();
+}
+
+// Issue #14: two replicas over one PostgreSQL database. Replica A serves the PC page and its QR
+// sends the phone to replica B; the phone answers through B, and A's page hears it (by
+// PostgreSQL's NOTIFY, not by polling) and moves on by itself at once. The member session the
+// login opens on A is known to B too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+// The test measures real latency between processes, which no Clock port reaches.
+#[allow(clippy::disallowed_methods)]
+async fn a_login_shown_by_one_replica_and_answered_through_another_moves_the_pc_page_on() {
+    let pg = yizhao_testkit::PgScratch::create().await;
+    let world = World::replicas(&pg.url);
+    let a = &world.server;
+    let b = world.replica.as_ref().unwrap();
+    let phone_server = PhoneServer::start(&world.zhang);
+    let driver = Driver::start();
+    let pc = driver.browser("replicas-pc", 1280, 900).await;
+    let phone = driver.browser("replicas-phone", 375, 812).await;
+
+    // A's page shows a QR holding B's URL; the phone scans it and answers through B.
+    let qr = pc_login_page_for(&pc, &a.url, &b.url).await;
+    phone_scans(&phone, &phone_server.url, &qr, &world.uscc, DEVICE_PASSWORD).await;
+    // The click that sends the answer returns once the phone's page has B's reply.
+    let answered = Instant::now();
+    pc.until(
+        "showing the short code",
+        "const b = document.getElementById('short-code-box'); \
+         return !!b && !b.hidden && document.getElementById('short-code').textContent.trim() !== '';",
+    )
+    .await;
+    let delay = answered.elapsed();
+    eprintln!("A's page showed the short code {delay:?} after the phone's answer");
+    assert!(
+        delay <= Duration::from_secs(2),
+        "A's page moved on {delay:?} after the phone answered through B"
+    );
+    phone.find("#result").await;
+    pc.shot("short-code").await;
+    confirm_short_code(&pc, &phone).await;
+    // A first login: A's page goes on to the registration.
+    register(&pc, &world.uscc).await;
+    assert_eq!(pc.wait_text("#member-name", COMPANY).await, COMPANY);
+
+    // The member session opened through A works on B.
+    let member = pc.driver.get_named_cookie("yz_member").await.unwrap();
+    let cookie = format!("yz_member={}", member.value);
+    let (status, _, body) = call(b.addr, "GET", "/platform/api/v1/me", &cookie, None);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(&world.uscc), "{body}");
+    // Cookies go by host, not port: the same browser is logged in on B's pages too.
+    pc.goto(&format!("{}/", b.url)).await;
+    assert_eq!(pc.wait_text("#member-name", COMPANY).await, COMPANY);
+    assert_eq!(pc.text("#member-uscc").await, world.uscc);
+    pc.shot("home-on-b").await;
+
+    pc.quit().await;
+    phone.quit().await;
+    let World {
+        server, replica, ..
+    } = world;
+    server.stop();
+    replica.unwrap().stop();
+    pg.drop_db().await;
 }
 
 // R13 on the PC: the member prepares the impression on the PC page; the phone scans the QR of

@@ -17,7 +17,7 @@ use yizhao_domain::registry::{demo_person, demo_registry_entry};
 use crate::harness::{COMPANY, Server, Wallet};
 
 /// One HTTP/1.1 request with a `Cookie` header; status, `Set-Cookie` pairs and body.
-fn call(
+pub(crate) fn call(
     addr: SocketAddr,
     method: &str,
     path: &str,
