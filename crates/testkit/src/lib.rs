@@ -103,12 +103,14 @@ async fn pg_admin() -> (PgPool, String) {
 }
 
 /// A fresh, empty PostgreSQL database for processes a test starts (they migrate it
-/// themselves); dropped by [`PgScratch::drop_db`].
+/// themselves); dropped by [`PgScratch::drop_db`], or when it is dropped (a test that panicked
+/// leaves no database behind).
 pub struct PgScratch {
     /// Its URL.
     pub url: String,
     name: String,
-    admin: PgPool,
+    admin_url: String,
+    admin: Option<PgPool>,
 }
 
 impl PgScratch {
@@ -124,16 +126,52 @@ impl PgScratch {
         PgScratch {
             url: format!("{base}/{name}"),
             name,
-            admin,
+            admin_url,
+            admin: Some(admin),
         }
     }
 
     /// Drops the database, whoever is still connected.
-    pub async fn drop_db(self) {
-        let drop_sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        if let Err(e) = sqlx::raw_sql(&drop_sql).execute(&self.admin).await {
-            eprintln!("could not drop test database {}: {e}", self.name);
+    pub async fn drop_db(mut self) {
+        if let Some(admin) = self.admin.take() {
+            drop_database(&admin, &self.name).await;
+            admin.close().await;
         }
-        self.admin.close().await;
+    }
+}
+
+async fn drop_database(admin: &PgPool, name: &str) {
+    let drop_sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    if let Err(e) = sqlx::raw_sql(&drop_sql).execute(admin).await {
+        eprintln!("could not drop test database {name}: {e}");
+    }
+}
+
+impl Drop for PgScratch {
+    /// Not dropped through [`PgScratch::drop_db`] (the test panicked): drop the database on a
+    /// runtime of its own, since this may run outside any runtime or inside one that is
+    /// unwinding.
+    fn drop(&mut self) {
+        if self.admin.take().is_none() {
+            return;
+        }
+        let (name, admin_url) = (self.name.clone(), self.admin_url.clone());
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(admin) = PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&admin_url)
+                    .await
+                {
+                    drop_database(&admin, &name).await;
+                    admin.close().await;
+                }
+            });
+        });
+        let _ = dropped.join();
     }
 }
