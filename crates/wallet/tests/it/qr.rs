@@ -334,6 +334,29 @@ async fn a_checked_login_is_answered_with_the_short_code() {
     assert_eq!(err.to_envelope().error.message, "该执照未获授权办理此事项");
 }
 
+/// The phone refuses, before showing anything, a properly signed request of a kind it has no
+/// flow for, or a login that carries a payload.
+#[tokio::test]
+async fn kinds_without_a_flow_and_logins_with_a_payload_are_refused() {
+    let s = setup(130).await;
+    for (i, kind) in ["sign", "encrypt", "decrypt", "nonsense"]
+        .into_iter()
+        .enumerate()
+    {
+        let mut b = body(&format!("req_kind_{i:04}"), BIDDING, now_unix() + 300);
+        b.kind = kind.into();
+        let link = s.platform.put(sign(&b, &s.platform.key, &s.platform.cert));
+        let err = s.wallet.fetch_request(&link).await.unwrap_err();
+        assert_eq!(err.code(), "wallet.input", "{kind}: {err:?}");
+    }
+    let mut b = body("req_kind_login", BIDDING, now_unix() + 300);
+    b.payload = serde_json::json!({ "document_digest": "00ff" });
+    let link = s.platform.put(sign(&b, &s.platform.key, &s.platform.cert));
+    let err = s.wallet.fetch_request(&link).await.unwrap_err();
+    assert_eq!(err.code(), "wallet.format", "{err:?}");
+    assert!(s.platform.answered().is_empty());
+}
+
 #[tokio::test]
 async fn a_tampered_request_is_refused() {
     let s = setup(120).await;

@@ -3,17 +3,18 @@
 //! with the license authority for that matter signed it, show who asks and what, and answer with
 //! a license key.
 
+mod flows;
+
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
 use yizhao_domain::qr::QrKind;
 use yizhao_gm::x509::Certificate;
-use yizhao_impression::form::{self, Design};
-use yizhao_proto::action::{Action as _, ImpressionsUpload};
-use yizhao_proto::authority::proof_message;
 use yizhao_proto::qr::{QrAnswer, QrRequestBody, QrStatus, parse_qr_link, qr_answer_message};
-use yizhao_proto::seal::{ImpressionQrAnswer, ImpressionQrPayload, UploadImpression};
 
+use self::flows::PhoneFlow;
+pub use self::flows::impression::ImpressionAsked;
 use crate::error::{Result, WalletError};
 use crate::flows::Wallet;
 use crate::time::now_unix;
@@ -49,7 +50,7 @@ pub struct LicenseChoice {
 }
 
 /// A checked request, ready to show and to answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ScanPreview {
     /// The platform's base URL, from the QR link.
     pub base: String,
@@ -76,60 +77,9 @@ pub struct ScanPreview {
     /// The request's nonce.
     #[serde(skip)]
     nonce: String,
-    /// What its kind asks.
+    /// What its kind asks, and how to answer it.
     #[serde(skip)]
-    asked: Asked,
-}
-
-/// The impression upload a PC page asks this phone to sign (kind `impression`), checked: a
-/// design of the catalogue and a picture that passes the quality checks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ImpressionAsked {
-    /// The entity the upload is for.
-    pub uscc: String,
-    /// Seal type name, e.g. 投标专用章.
-    pub seal_type_name: String,
-    /// Shape name, e.g. 圆形.
-    pub shape_name: String,
-    /// Size, e.g. `40×40 mm`.
-    pub size: String,
-    /// The processed picture (PNG).
-    #[serde(skip)]
-    pub picture: Vec<u8>,
-    /// The challenge the upload is signed over.
-    #[serde(skip)]
-    challenge: String,
-    /// The upload's JSON text, exactly as signed.
-    #[serde(skip)]
-    upload_json: String,
-}
-
-/// Read and check the payload of a request of kind `impression`.
-fn impression_asked(payload: serde_json::Value) -> Result<ImpressionAsked> {
-    let bad = |m: &str| WalletError::Format(format!("印模上传请求无效: {m}"));
-    let asked: ImpressionQrPayload =
-        serde_json::from_value(payload).map_err(|_| bad("内容无法解析"))?;
-    let upload: UploadImpression =
-        serde_json::from_str(&asked.upload).map_err(|_| bad("印模内容无法解析"))?;
-    let design = Design::new(
-        &upload.seal_type,
-        &upload.shape,
-        upload.width_mm,
-        upload.height_mm,
-    )?;
-    form::accept(&upload.picture, &design)?;
-    if !upload.accepted_terms {
-        return Err(bad("未同意电子印章制作与使用须知"));
-    }
-    Ok(ImpressionAsked {
-        uscc: upload.uscc,
-        seal_type_name: design.seal_type.label().to_owned(),
-        shape_name: design.shape.label().to_owned(),
-        size: format!("{}×{} mm", design.width_mm, design.height_mm),
-        picture: upload.picture,
-        challenge: asked.challenge,
-        upload_json: asked.upload,
-    })
+    asked: Arc<dyn PhoneFlow>,
 }
 
 impl ScanPreview {
@@ -140,95 +90,13 @@ impl ScanPreview {
 
     /// What the phone shows once its answer is accepted.
     pub fn done_title(&self) -> &'static str {
-        match self.asked {
-            Asked::Login => "登录成功",
-            Asked::Impression(_) => "印模已上传，等待审核",
-        }
+        self.asked.done_title()
     }
 }
 
 /// The Chinese name of a request kind (the wire name itself if the kind is unknown).
 pub fn kind_name(kind: &str) -> &str {
     QrKind::parse(kind).map_or(kind, |k| k.label())
-}
-
-/// What a request asks the phone, by kind: the wallet's side of the platform's QR flows
-/// (`yizhao_server::platform::flows`). Each kind reads and checks the request's payload when
-/// it is scanned, says which licenses may answer, and signs the answer with its payload. A
-/// kind with no flow here is refused when it is scanned, before anything is shown.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Asked {
-    /// A login: the license proof alone.
-    Login,
-    /// An impression upload to sign for the uploading entity.
-    Impression(Box<ImpressionAsked>),
-}
-
-impl Asked {
-    /// Read and check the payload of a request of `kind`.
-    fn read(kind: &str, payload: serde_json::Value) -> Result<Asked> {
-        match QrKind::parse(kind) {
-            Some(QrKind::Login) if payload.is_null() => Ok(Asked::Login),
-            Some(QrKind::Login) => Err(WalletError::Format(
-                "二维码请求无效: 登录请求不应携带其他内容".into(),
-            )),
-            Some(QrKind::Impression) => Ok(Asked::Impression(Box::new(impression_asked(payload)?))),
-            _ => Err(WalletError::Input(format!(
-                "本钱包暂不支持{}请求",
-                kind_name(kind)
-            ))),
-        }
-    }
-
-    /// Whether a license of the entity `uscc` may answer.
-    fn may_answer(&self, uscc: &str) -> bool {
-        match self {
-            Asked::Login => true,
-            Asked::Impression(i) => i.uscc == uscc,
-        }
-    }
-
-    /// The answer's signature over `msg` ([`qr_answer_message`]) and its payload, made with the
-    /// license `lic`.
-    fn sign(
-        &self,
-        wallet: &Wallet,
-        lic: &crate::home::StoredLicense,
-        password: &crate::Password,
-        msg: &[u8],
-    ) -> Result<(Vec<u8>, serde_json::Value)> {
-        match self {
-            Asked::Login => Ok((
-                wallet
-                    .home()
-                    .sign_with_license(&lic.license_id, password, msg)?,
-                serde_json::Value::Null,
-            )),
-            Asked::Impression(asked) => {
-                if !self.may_answer(&lic.uscc) {
-                    return Err(WalletError::Input(format!(
-                        "请选择 {} 的执照签名此印模",
-                        asked.uscc
-                    )));
-                }
-                let upload = proof_message(
-                    ImpressionsUpload::NAME,
-                    &asked.challenge,
-                    &asked.upload_json,
-                );
-                let mut sigs = wallet.home().sign_all_with_license(
-                    &lic.license_id,
-                    password,
-                    &[msg, &upload],
-                )?;
-                let upload_signature = sigs.pop().unwrap_or_default();
-                let signature = sigs.pop().unwrap_or_default();
-                let payload = serde_json::to_value(ImpressionQrAnswer { upload_signature })
-                    .map_err(|e| WalletError::Format(e.to_string()))?;
-                Ok((signature, payload))
-            }
-        }
-    }
 }
 
 /// Check a relying-party certificate against the authority's issuing CA and root at `at`
@@ -342,7 +210,7 @@ impl Wallet {
         if body.expires_at <= now {
             return Err(WalletError::QrExpired);
         }
-        let asked = Asked::read(&body.kind, body.payload)?;
+        let asked = flows::read(&body.kind, body.payload)?;
         let licenses = self
             .home()
             .licenses()?
@@ -372,10 +240,7 @@ impl Wallet {
             matter: body.matter,
             expires_at: body.expires_at,
             licenses,
-            impression: match &asked {
-                Asked::Impression(i) => Some((**i).clone()),
-                Asked::Login => None,
-            },
+            impression: asked.impression().cloned(),
             asked,
             body_json: signed.body,
             nonce: body.nonce,
@@ -387,7 +252,7 @@ impl Wallet {
     /// platform. The status carries the short code both screens show. A `login` request is
     /// answered with the proof alone; an `impression` request also with the license's
     /// signature over the upload it carries (the seal authority's `impressions.upload`), only
-    /// for a license of the uploading entity (see `Asked`).
+    /// for a license of the uploading entity (see [`flows`]).
     pub async fn answer_request(
         &self,
         preview: &ScanPreview,
