@@ -361,3 +361,60 @@ mod tests {
         );
     }
 }
+
+/// The editors' upload form as the web pages receive it (`multipart/form-data`): its text
+/// fields and the photo, read once for the PC's 添加印模 and the phone's.
+#[cfg(feature = "axum")]
+pub mod multipart {
+    use axum::extract::Multipart;
+    use axum::extract::multipart::MultipartError;
+    use axum::http::StatusCode;
+
+    /// Why the form could not be read.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum FormError {
+        /// The photo (or the whole request) is larger than allowed.
+        TooLarge,
+        /// Not a readable multipart form.
+        Unreadable,
+    }
+
+    /// The text fields in order, and the bytes of the field `photo` if a file was chosen (at
+    /// most `photo_max` bytes).
+    pub async fn read(
+        mut multipart: Multipart,
+        photo_max: usize,
+    ) -> Result<(Vec<(String, String)>, Option<Vec<u8>>), FormError> {
+        let bad = |e: MultipartError| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                FormError::TooLarge
+            } else {
+                FormError::Unreadable
+            }
+        };
+        let mut pairs = Vec::new();
+        let mut photo = None;
+        while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
+            let Some(name) = field.name().map(str::to_owned) else {
+                continue;
+            };
+            if name == "photo" {
+                let picked = field.file_name().is_some_and(|n| !n.is_empty());
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                    if bytes.len() + chunk.len() > photo_max {
+                        return Err(FormError::TooLarge);
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                if picked || !bytes.is_empty() {
+                    photo = Some(bytes);
+                }
+            } else {
+                let text = field.text().await.map_err(bad)?;
+                pairs.push((name, text));
+            }
+        }
+        Ok((pairs, photo))
+    }
+}

@@ -282,43 +282,16 @@ fn refused(r: Refusal) -> ApiError {
 }
 
 /// The form's fields and its photo (at most [`PHOTO_MAX_BYTES`]).
-async fn read_form(mut multipart: Multipart) -> Result<(Fields, Option<Vec<u8>>), ApiError> {
-    let too_large = || {
-        ApiError::bad_request(
+async fn read_form(multipart: Multipart) -> Result<(Fields, Option<Vec<u8>>), ApiError> {
+    use yizhao_impression::form::multipart::{FormError, read};
+    match read(multipart, PHOTO_MAX_BYTES).await {
+        Ok((pairs, photo)) => Ok((Fields(pairs), photo)),
+        Err(FormError::TooLarge) => Err(ApiError::bad_request(
             "impression.file_too_large",
             format!("图片太大，最大 {} MiB。", PHOTO_MAX_BYTES / (1024 * 1024)),
-        )
-    };
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
-        } else {
-            super::bad_form()
-        }
-    };
-    let mut pairs = Vec::new();
-    let mut photo = None;
-    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
-        let Some(name) = field.name().map(str::to_owned) else {
-            continue;
-        };
-        if name == "photo" {
-            let picked = field.file_name().is_some_and(|n| !n.is_empty());
-            let mut bytes = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                if bytes.len() + chunk.len() > PHOTO_MAX_BYTES {
-                    return Err(too_large());
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            if picked || !bytes.is_empty() {
-                photo = Some(bytes);
-            }
-        } else {
-            pairs.push((name, field.text().await.map_err(bad)?));
-        }
+        )),
+        Err(FormError::Unreadable) => Err(super::bad_form()),
     }
-    Ok((Fields(pairs), photo))
 }
 
 fn data_url(png: &[u8]) -> String {

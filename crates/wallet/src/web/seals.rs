@@ -3,7 +3,7 @@
 //! with a license of this phone, so each asks for the license and the device password.
 
 use axum::extract::{Multipart, Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse as _, Response};
 use base64::Engine as _;
 use minijinja::{Value, context};
@@ -369,42 +369,16 @@ pub(super) async fn impression(State(app): State<App>, multipart: Multipart) -> 
 }
 
 /// The text fields and the photo's bytes (at most [`PHOTO_MAX_BYTES`]).
-async fn read_form(mut multipart: Multipart) -> Result<(Fields, Option<Vec<u8>>)> {
-    let too_large = || {
-        WalletError::Input(format!(
+async fn read_form(multipart: Multipart) -> Result<(Fields, Option<Vec<u8>>)> {
+    use yizhao_impression::form::multipart::{FormError, read};
+    match read(multipart, PHOTO_MAX_BYTES).await {
+        Ok((pairs, photo)) => Ok((Fields::from(pairs), photo)),
+        Err(FormError::TooLarge) => Err(WalletError::Input(format!(
             "图片太大，最大 {} MiB",
             PHOTO_MAX_BYTES / (1024 * 1024)
-        ))
-    };
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
-        } else {
-            WalletError::Input("上传的表单无法读取，请重新选择图片".into())
-        }
-    };
-    let mut pairs = Vec::new();
-    let mut photo = None;
-    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
-        let Some(name) = field.name().map(str::to_owned) else {
-            continue;
-        };
-        if name == "photo" {
-            let picked = field.file_name().is_some_and(|n| !n.is_empty());
-            let mut bytes = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                if bytes.len() + chunk.len() > PHOTO_MAX_BYTES {
-                    return Err(too_large());
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            if picked || !bytes.is_empty() {
-                photo = Some(bytes);
-            }
-        } else {
-            let text = field.text().await.map_err(bad)?;
-            pairs.push((name, text));
-        }
+        ))),
+        Err(FormError::Unreadable) => Err(WalletError::Input(
+            "上传的表单无法读取，请重新选择图片".into(),
+        )),
     }
-    Ok((Fields::from(pairs), photo))
 }
