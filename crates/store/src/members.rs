@@ -1,5 +1,6 @@
 //! The trading platform's members (R11, R12, R22) and their logged-in PC sessions.
 
+use yizhao_domain::ids::LicenseId;
 use yizhao_domain::member::{MemberKind, MemberSessionState};
 
 use crate::db::Transaction;
@@ -73,7 +74,7 @@ pub struct MemberSessionRow {
     /// The entity.
     pub uscc: String,
     /// The license used.
-    pub license_id: String,
+    pub license_id: LicenseId,
     /// The person (the certificate's common name).
     pub person_name: String,
     /// The license's role.
@@ -89,7 +90,7 @@ pub struct MemberSessionRow {
 sql::from_row!(MemberSessionRow {
     id_hash,
     uscc,
-    license_id,
+    license_id as LicenseId::parse,
     person_name,
     role,
     created_at,

@@ -16,6 +16,7 @@ use std::marker::PhantomData;
 use rusqlite::types::{ToSqlOutput, Value as LiteValue, ValueRef};
 use sqlx::Postgres;
 use sqlx::postgres::PgRow;
+use yizhao_domain::ids::LicenseId;
 use yizhao_domain::member::{BackOfficeSessionState, MemberKind, MemberSessionState};
 
 use crate::db::{Transaction, TxInner};
@@ -68,6 +69,7 @@ bind_impls! {
     &Vec<u8> => |v| Value::Blob(Some(v.clone()));
     Vec<u8> => |v| Value::Blob(Some(v));
     &Option<Vec<u8>> => |v| Value::Blob(v.clone());
+    &LicenseId => |v| Value::Text(Some(v.as_str().to_owned()));
     MemberKind => |v| Value::Text(Some(v.as_str().to_owned()));
     MemberSessionState => |v| Value::Text(Some(v.name().to_owned()));
     BackOfficeSessionState => |v| Value::Text(Some(v.name().to_owned()));

@@ -351,7 +351,7 @@ impl Platform {
             session: MemberSessionRow {
                 id_hash: member_session_hash(&token),
                 uscc: body.uscc,
-                license_id: body.license_id,
+                license_id: body.license_id.into(),
                 person_name: person,
                 role: body.role,
                 created_at: now,
@@ -467,7 +467,9 @@ impl Platform {
         let s = self.member_session_of(token).await?;
         let active = s.state.registered()?;
         let kind = RegistrationChannel::SelfService.admit(&req.kind)?;
-        let m = self.new_member(&s.uscc, kind, req, &s.license_id).await?;
+        let m = self
+            .new_member(&s.uscc, kind, req, s.license_id.as_str())
+            .await?;
         let mut tx = self.db.begin().await?;
         if tx.member(&s.uscc).await?.is_some() {
             return Err(already_registered());
