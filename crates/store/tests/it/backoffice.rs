@@ -15,7 +15,7 @@ fn user(name: &str) -> BackOfficeUserRow {
     }
 }
 
-fn member(uscc: &str, at: i64) -> MemberRow {
+pub(crate) fn member(uscc: &str, at: i64) -> MemberRow {
     MemberRow {
         uscc: uscc.into(),
         name: format!("单位{uscc}"),
