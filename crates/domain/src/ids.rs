@@ -3,6 +3,9 @@
 //!
 //! Both are parsed once, at the edge, into a newtype; holding one means it is well formed.
 //!
+//! Opaque ids that cross crates ([`LicenseId`], [`QrId`]) are newtypes too, so that one
+//! can't be passed for another.
+//!
 //! ```
 //! use yizhao_domain::ids::{IdNumber, Uscc};
 //!
@@ -17,7 +20,9 @@
 //! ```
 
 mod id_number;
+mod opaque;
 mod uscc;
 
 pub use id_number::{IdNumber, IdNumberError, Sex};
+pub use opaque::{LicenseId, QrId};
 pub use uscc::{Uscc, UsccError};

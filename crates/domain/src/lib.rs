@@ -3,6 +3,7 @@
 
 pub mod authority;
 pub mod ids;
+pub mod member;
 pub mod qr;
 pub mod registry;
 pub mod seal;

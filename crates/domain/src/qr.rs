@@ -14,10 +14,10 @@
 //!
 //! let s = QrSettings::default();
 //! let t0 = Timestamp(1_795_000_000);
-//! let r = QrRequest::new("req_0001".into(), QrKind::Login, "rp-1".into(),
+//! let r = QrRequest::new("req_0001", QrKind::Login, "rp-1".into(),
 //!     "egov.ndrc.bidding".into(), "n0nce".into(), "sess-hash".into(), t0, &s);
 //! let code = short_code(&[7; 32]);
-//! let r = r.answer("n0nce", "lic-1".into(), code.clone(), t0.plus(5), &s).map_err(|e| e.error)?;
+//! let r = r.answer("n0nce", "lic-1", code.clone(), t0.plus(5), &s).map_err(|e| e.error)?;
 //! assert_eq!(r.state.name(), "answered");
 //! let r = r.confirm("sess-hash", &code, t0.plus(9), &s).map_err(|e| e.error)?;
 //! assert_eq!(r.state, QrState::Completed { license_id: "lic-1".into() });
@@ -27,6 +27,7 @@
 use core::fmt;
 
 use crate::ct_eq as eq_ct;
+use crate::ids::{LicenseId, QrId};
 use crate::time::Timestamp;
 
 /// How long a request may be answered and confirmed, unless configured otherwise.
@@ -130,7 +131,7 @@ pub enum QrState {
     /// The wallet answered; waiting for the PC user to confirm the short code.
     Answered {
         /// The license that answered (certificate serial, hex).
-        license_id: String,
+        license_id: LicenseId,
         /// The 6-digit code both screens show.
         short_code: String,
         /// Wrong codes entered so far.
@@ -139,7 +140,7 @@ pub enum QrState {
     /// Done: the service acts (logs in, takes the signature…).
     Completed {
         /// The license that answered.
-        license_id: String,
+        license_id: LicenseId,
     },
     /// Not completed before its expiry.
     Expired,
@@ -162,7 +163,8 @@ impl QrState {
         }
     }
 
-    /// Rebuild a stored state from its name and columns; `None` if they don't fit together.
+    /// Rebuild a stored state from its name and columns; `None` if they don't fit together (or
+    /// the license id is malformed).
     pub fn from_stored(
         name: &str,
         license_id: Option<String>,
@@ -173,12 +175,12 @@ impl QrState {
         match name {
             "pending" => Some(QrState::Pending),
             "answered" => Some(QrState::Answered {
-                license_id: license_id?,
+                license_id: LicenseId::parse(&license_id?)?,
                 short_code: short_code?,
                 wrong_tries,
             }),
             "completed" => Some(QrState::Completed {
-                license_id: license_id?,
+                license_id: LicenseId::parse(&license_id?)?,
             }),
             "expired" => Some(QrState::Expired),
             "refused" => Some(QrState::Refused { reason: reason? }),
@@ -208,7 +210,7 @@ impl QrState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QrRequest {
     /// Id, the last segment of the QR link.
-    pub id: String,
+    pub id: QrId,
     /// What is asked.
     pub kind: QrKind,
     /// The relying party (registered with the license authority) that asks.
@@ -247,7 +249,7 @@ impl QrRequest {
     /// A new pending request made at `now`, expiring after the configured time.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        id: String,
+        id: impl Into<QrId>,
         kind: QrKind,
         requester_id: String,
         matter: String,
@@ -257,7 +259,7 @@ impl QrRequest {
         settings: &QrSettings,
     ) -> QrRequest {
         QrRequest {
-            id,
+            id: id.into(),
             kind,
             requester_id,
             matter,
@@ -309,7 +311,7 @@ impl QrRequest {
     pub fn answer(
         self,
         nonce: &str,
-        license_id: String,
+        license_id: impl Into<LicenseId>,
         short_code: String,
         now: Timestamp,
         settings: &QrSettings,
@@ -326,6 +328,7 @@ impl QrRequest {
         if !eq_ct(me.nonce.as_bytes(), nonce.as_bytes()) {
             return me.reject(QrError::NonceMismatch);
         }
+        let license_id = license_id.into();
         let state = if settings.confirm_short_code {
             QrState::Answered {
                 license_id,
@@ -519,7 +522,7 @@ mod tests {
 
     fn request(s: &QrSettings) -> QrRequest {
         QrRequest::new(
-            "req_00000001".into(),
+            "req_00000001",
             QrKind::Login,
             "rp-bidding".into(),
             MATTER_BIDDING.into(),
@@ -532,7 +535,7 @@ mod tests {
 
     fn answered(s: &QrSettings) -> QrRequest {
         request(s)
-            .answer(NONCE, "lic-1".into(), "123456".into(), T0.plus(10), s)
+            .answer(NONCE, "lic-1", "123456".into(), T0.plus(10), s)
             .unwrap()
     }
 
@@ -564,7 +567,7 @@ mod tests {
         let r = request(&s);
         clock.advance(30);
         let r = r
-            .answer(NONCE, "lic-1".into(), "654321".into(), clock.now(), &s)
+            .answer(NONCE, "lic-1", "654321".into(), clock.now(), &s)
             .unwrap();
         assert_eq!(
             r.state,
@@ -601,14 +604,14 @@ mod tests {
         let r = answered(&s);
         let e = r
             .clone()
-            .answer(NONCE, "lic-2".into(), "000000".into(), T0.plus(11), &s)
+            .answer(NONCE, "lic-2", "000000".into(), T0.plus(11), &s)
             .unwrap_err();
         assert_eq!(e.error, QrError::AlreadyAnswered);
         assert_eq!(*e.request, r, "a replay changes nothing");
         let done = r.confirm(SESSION, "123456", T0.plus(12), &s).unwrap();
         let e = done
             .clone()
-            .answer(NONCE, "lic-2".into(), "000000".into(), T0.plus(13), &s)
+            .answer(NONCE, "lic-2", "000000".into(), T0.plus(13), &s)
             .unwrap_err();
         assert_eq!(e.error.code(), "qr.already_answered");
         assert_eq!(*e.request, done);
@@ -620,7 +623,7 @@ mod tests {
         let r = request(&s);
         let e = r
             .clone()
-            .answer("other", "lic-1".into(), "1".into(), T0, &s)
+            .answer("other", "lic-1", "1".into(), T0, &s)
             .unwrap_err();
         assert_eq!(e.error, QrError::NonceMismatch);
         assert_eq!(*e.request, r);
@@ -630,14 +633,10 @@ mod tests {
     fn expiry_at_the_boundary() {
         let s = QrSettings::default();
         let last = T0.plus(DEFAULT_QR_TTL_SECS - 1);
-        assert!(
-            request(&s)
-                .answer(NONCE, "l".into(), "c".into(), last, &s)
-                .is_ok()
-        );
+        assert!(request(&s).answer(NONCE, "l", "c".into(), last, &s).is_ok());
         let at = T0.plus(DEFAULT_QR_TTL_SECS);
         let e = request(&s)
-            .answer(NONCE, "l".into(), "c".into(), at, &s)
+            .answer(NONCE, "l", "c".into(), at, &s)
             .unwrap_err();
         assert_eq!(e.error, QrError::Expired);
         assert_eq!(e.request.state, QrState::Expired);
@@ -725,7 +724,7 @@ mod tests {
         let r = answered(&s).refuse("qr.cancelled", T0.plus(20)).unwrap();
         assert_eq!(r.state.name(), "refused");
         let e = r
-            .answer(NONCE, "l".into(), "c".into(), T0.plus(21), &s)
+            .answer(NONCE, "l", "c".into(), T0.plus(21), &s)
             .unwrap_err();
         assert_eq!(e.error, QrError::Refused);
         let e = request(&s).refuse("x", T0.plus(500)).unwrap_err();
@@ -765,12 +764,12 @@ mod tests {
                     short_code,
                     wrong_tries,
                 } => (
-                    Some(license_id.clone()),
+                    Some(license_id.to_string()),
                     Some(short_code.clone()),
                     *wrong_tries,
                     None,
                 ),
-                QrState::Completed { license_id } => (Some(license_id.clone()), None, 0, None),
+                QrState::Completed { license_id } => (Some(license_id.to_string()), None, 0, None),
                 QrState::Refused { reason } => (None, None, 0, Some(reason.clone())),
                 _ => (None, None, 0, None),
             };
@@ -781,6 +780,11 @@ mod tests {
         }
         assert_eq!(QrState::from_stored("answered", None, None, 0, None), None);
         assert_eq!(QrState::from_stored("done", None, None, 0, None), None);
+        let blank = Some(String::new());
+        assert_eq!(
+            QrState::from_stored("completed", blank, None, 0, None),
+            None
+        );
     }
 
     #[test]
@@ -838,7 +842,7 @@ mod tests {
             r.state = st;
             let now = r.expires_at.plus(after);
             prop_assert!(!r.is_answerable_at(now));
-            let res = r.answer(NONCE, "l".into(), "c".into(), now, &s);
+            let res = r.answer(NONCE, "l", "c".into(), now, &s);
             prop_assert!(res.is_err());
         }
 
@@ -847,7 +851,7 @@ mod tests {
         fn pending_answerable_before_expiry(ttl in 1i64..1000, at in 0i64..1000) {
             prop_assume!(at < ttl);
             let s = QrSettings { ttl_secs: ttl, ..QrSettings::default() };
-            prop_assert!(request(&s).answer(NONCE, "l".into(), "c".into(), T0.plus(at), &s).is_ok());
+            prop_assert!(request(&s).answer(NONCE, "l", "c".into(), T0.plus(at), &s).is_ok());
         }
 
         #[test]

@@ -89,6 +89,21 @@ impl From<AuthorityError> for ApiError {
     }
 }
 
+impl From<yizhao_domain::member::MemberError> for ApiError {
+    fn from(e: yizhao_domain::member::MemberError) -> Self {
+        use yizhao_domain::member::MemberError as E;
+        let status = match &e {
+            E::NotLoggedIn => StatusCode::UNAUTHORIZED,
+            E::RegistrationRequired | E::KindWindowOnly | E::KindSelfService => {
+                StatusCode::FORBIDDEN
+            }
+            E::AlreadyRegistered => StatusCode::CONFLICT,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        ApiError::new(status, e.code(), e.to_string())
+    }
+}
+
 impl From<yizhao_domain::seal::SealError> for ApiError {
     fn from(e: yizhao_domain::seal::SealError) -> Self {
         use yizhao_domain::seal::SealError as E;

@@ -1,5 +1,7 @@
 //! The platform's back office (后台): its users (window staff, reviewers) and their sessions.
 
+use yizhao_domain::member::BackOfficeSessionState;
+
 use crate::db::Transaction;
 use crate::error::Result;
 use crate::members::MemberRow;
@@ -51,8 +53,8 @@ pub struct BackOfficeSessionRow {
     pub created_at: i64,
     /// Expires.
     pub expires_at: i64,
-    /// `active` or `ended`.
-    pub state: String,
+    /// Where it stands (stored as `active` or `ended`).
+    pub state: BackOfficeSessionState,
 }
 
 sql::from_row!(BackOfficeSessionRow {
@@ -60,7 +62,7 @@ sql::from_row!(BackOfficeSessionRow {
     username,
     created_at,
     expires_at,
-    state
+    state as BackOfficeSessionState::parse
 });
 
 const USER_COLS: &str = "username, display_name, role, password_hash, created_at";
@@ -102,7 +104,7 @@ impl Transaction {
             .bind(&s.username)
             .bind(s.created_at)
             .bind(s.expires_at)
-            .bind(&s.state)
+            .bind(s.state)
             .execute(self)
             .await
             .map(drop)?;
@@ -118,11 +120,18 @@ impl Transaction {
         sql::query_as(&sql).bind(id_hash).fetch_optional(self).await
     }
 
-    /// End an active back-office session; returns whether it was active.
-    pub async fn end_back_office_session(&mut self, id_hash: &str) -> Result<bool> {
-        let sql = "UPDATE back_office_sessions SET state = 'ended' WHERE id_hash = $1 AND state = 'active'";
+    /// Move a back-office session from state `from` to `to`; returns whether it moved.
+    pub async fn set_back_office_session_state(
+        &mut self,
+        id_hash: &str,
+        from: BackOfficeSessionState,
+        to: BackOfficeSessionState,
+    ) -> Result<bool> {
+        let sql = "UPDATE back_office_sessions SET state = $1 WHERE id_hash = $2 AND state = $3";
         let n = sql::query(sql)
+            .bind(to)
             .bind(id_hash)
+            .bind(from)
             .execute(self)
             .await?
             .rows_affected();

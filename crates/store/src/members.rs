@@ -1,5 +1,8 @@
 //! The trading platform's members (R11, R12, R22) and their logged-in PC sessions.
 
+use yizhao_domain::ids::LicenseId;
+use yizhao_domain::member::{MemberKind, MemberSessionState};
+
 use crate::db::Transaction;
 use crate::error::Result;
 use crate::sql;
@@ -11,8 +14,8 @@ pub struct MemberRow {
     pub uscc: String,
     /// 名称.
     pub name: String,
-    /// `bidder`, `agency`, `tenderer` or `purchaser`.
-    pub kind: String,
+    /// Its kind (stored as `bidder`, `agency`, `tenderer` or `purchaser`).
+    pub kind: MemberKind,
     /// Registered (Unix seconds).
     pub registered_at: i64,
     /// The license id that registered it, or `window:<staff>`.
@@ -46,7 +49,7 @@ pub struct MemberRow {
 sql::from_row!(MemberRow {
     uscc,
     name,
-    kind,
+    kind as MemberKind::parse,
     registered_at,
     registered_by,
     kind_of_entity,
@@ -71,7 +74,7 @@ pub struct MemberSessionRow {
     /// The entity.
     pub uscc: String,
     /// The license used.
-    pub license_id: String,
+    pub license_id: LicenseId,
     /// The person (the certificate's common name).
     pub person_name: String,
     /// The license's role.
@@ -80,19 +83,19 @@ pub struct MemberSessionRow {
     pub created_at: i64,
     /// Expires.
     pub expires_at: i64,
-    /// `registering`, `active` or `ended`.
-    pub state: String,
+    /// Where it stands (stored as `registering`, `active` or `ended`).
+    pub state: MemberSessionState,
 }
 
 sql::from_row!(MemberSessionRow {
     id_hash,
     uscc,
-    license_id,
+    license_id as LicenseId::parse,
     person_name,
     role,
     created_at,
     expires_at,
-    state
+    state as MemberSessionState::parse
 });
 
 pub(crate) const MEMBER_COLS: &str = "uscc, name, kind, registered_at, registered_by, kind_of_entity, legal_representative, registered_capital, established, business_term, domicile, business_scope, registration_authority, locality, contact_name, contact_phone, synced_at";
@@ -108,7 +111,7 @@ impl Transaction {
         sql::query(&sql)
             .bind(&m.uscc)
             .bind(&m.name)
-            .bind(&m.kind)
+            .bind(m.kind)
             .bind(m.registered_at)
             .bind(&m.registered_by)
             .bind(&m.kind_of_entity)
@@ -173,7 +176,7 @@ impl Transaction {
             .bind(&s.role)
             .bind(s.created_at)
             .bind(s.expires_at)
-            .bind(&s.state)
+            .bind(s.state)
             .execute(self)
             .await
             .map(drop)?;
@@ -190,8 +193,8 @@ impl Transaction {
     pub async fn set_member_session_state(
         &mut self,
         id_hash: &str,
-        from: &str,
-        to: &str,
+        from: MemberSessionState,
+        to: MemberSessionState,
     ) -> Result<bool> {
         let sql = "UPDATE member_sessions SET state = $1 WHERE id_hash = $2 AND state = $3";
         let n = sql::query(sql)

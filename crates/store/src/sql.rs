@@ -16,6 +16,8 @@ use std::marker::PhantomData;
 use rusqlite::types::{ToSqlOutput, Value as LiteValue, ValueRef};
 use sqlx::Postgres;
 use sqlx::postgres::PgRow;
+use yizhao_domain::ids::LicenseId;
+use yizhao_domain::member::{BackOfficeSessionState, MemberKind, MemberSessionState};
 
 use crate::db::{Transaction, TxInner};
 use crate::error::{Result, StoreError};
@@ -67,6 +69,10 @@ bind_impls! {
     &Vec<u8> => |v| Value::Blob(Some(v.clone()));
     Vec<u8> => |v| Value::Blob(Some(v));
     &Option<Vec<u8>> => |v| Value::Blob(v.clone());
+    &LicenseId => |v| Value::Text(Some(v.as_str().to_owned()));
+    MemberKind => |v| Value::Text(Some(v.as_str().to_owned()));
+    MemberSessionState => |v| Value::Text(Some(v.name().to_owned()));
+    BackOfficeSessionState => |v| Value::Text(Some(v.name().to_owned()));
 }
 
 /// A column value the store reads: decodable from both backends.
@@ -94,6 +100,13 @@ impl Row<'_, '_> {
         }
     }
 
+    /// The text column named `name`, parsed by `parse` (a domain type's stored name); a value
+    /// `parse` refuses is a corrupt row.
+    pub(crate) fn parsed<T>(&self, name: &str, parse: impl FnOnce(&str) -> Option<T>) -> Result<T> {
+        let text: String = self.get(name)?;
+        parse(&text).ok_or_else(|| StoreError::Corrupt(format!("{name} = {text:?}")))
+    }
+
     /// The column at `index` (from 0).
     pub(crate) fn get_at<T: Col>(&self, index: usize) -> Result<T> {
         match self {
@@ -108,15 +121,18 @@ pub(crate) trait FromRow: Sized {
     fn from_row(row: &Row<'_, '_>) -> Result<Self>;
 }
 
-/// Implements [`FromRow`] for a struct whose fields are named as the columns.
+/// Implements [`FromRow`] for a struct whose fields are named as the columns; `field as parse`
+/// reads a text column through `parse` (a domain type's `parse`, see [`Row::parsed`]).
 macro_rules! from_row {
-    ($t:ident { $($f:ident),* $(,)? }) => {
+    ($t:ident { $($f:ident $(as $p:path)?),* $(,)? }) => {
         impl $crate::sql::FromRow for $t {
             fn from_row(row: &$crate::sql::Row<'_, '_>) -> $crate::error::Result<Self> {
-                Ok(Self { $($f: row.get(stringify!($f))?),* })
+                Ok(Self { $($f: $crate::sql::from_row!(@col row, $f $(, $p)?)),* })
             }
         }
     };
+    (@col $row:ident, $f:ident) => { $row.get(stringify!($f))? };
+    (@col $row:ident, $f:ident, $p:path) => { $row.parsed(stringify!($f), $p)? };
 }
 pub(crate) use from_row;
 

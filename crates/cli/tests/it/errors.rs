@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use axum::http::StatusCode;
 use yizhao_domain::authority::{AuthorityError, Role};
 use yizhao_domain::ids::{IdNumberError, UsccError};
+use yizhao_domain::member::{MemberError, RegistrationChannel};
 use yizhao_domain::qr::QrError;
 use yizhao_domain::registry::PhoneError;
 use yizhao_domain::seal::SealError;
@@ -559,6 +560,29 @@ fn examples() -> Vec<(&'static str, &'static str, Vec<Example>)> {
                 ses(SesError::NotHolder),
                 ses(SesError::DataHash),
             ],
+        ),
+        (
+            "crates/domain/src/member.rs",
+            "MemberError",
+            [
+                MemberError::NotLoggedIn,
+                MemberError::AlreadyRegistered,
+                MemberError::RegistrationRequired,
+                MemberError::KindUnknown {
+                    channel: RegistrationChannel::SelfService,
+                },
+                MemberError::KindUnknown {
+                    channel: RegistrationChannel::Window,
+                },
+                MemberError::KindWindowOnly,
+                MemberError::KindSelfService,
+            ]
+            .into_iter()
+            .map(|e| {
+                let api = ApiError::from(e.clone());
+                example(e.code(), Some(e.to_string()), Some(api.status))
+            })
+            .collect(),
         ),
         (
             "crates/domain/src/ids/id_number.rs",

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use yizhao_domain::member::{MemberKind, RegistrationChannel};
 use yizhao_gm::keystore::Password;
 
 use super::{CsrfForm, PageError, PageState, bad_form, csrf_invalid, render};
@@ -17,7 +18,7 @@ use crate::cookies::{cookie_value, set_cookie};
 use crate::error::ApiError;
 use crate::platform::backoffice::{BackOfficeRole, STAFF_COOKIE};
 use crate::platform::http::{SESSION_COOKIE, session};
-use crate::platform::members::{RegistrationRequest, kind_label};
+use crate::platform::members::RegistrationRequest;
 use crate::rng::random_hex;
 
 /// Scope of the login form's token (bound to the browser session).
@@ -186,12 +187,8 @@ async fn home_page(
         .map_err(|e| staff_error(st, e))?
         .into_iter()
         .map(|m| MemberItem {
-            via: if m.registered_by.starts_with("window:") {
-                "窗口注册"
-            } else {
-                "自助注册"
-            },
-            kind_label: kind_label(&m.kind),
+            via: RegistrationChannel::of_registered_by(&m.registered_by).label(),
+            kind_label: m.kind.label(),
             uscc: m.uscc,
             name: m.name,
             contact_name: m.contact_name,
@@ -217,7 +214,7 @@ async fn home_page(
 async fn home(State(st): S, h: HeaderMap) -> Result<Response, PageError> {
     let token = staff_token(&h)?;
     let input = RegisterForm {
-        kind: "tenderer".into(),
+        kind: MemberKind::Tenderer.as_str().into(),
         ..RegisterForm::default()
     };
     home_page(&st, &token, input, None, None).await
@@ -238,11 +235,11 @@ async fn register(
     match st.platform.register_by_window(&token, &f.uscc, &req).await {
         Ok(m) => {
             let item = MemberItem {
-                kind_label: kind_label(&m.kind),
+                kind_label: m.kind.label(),
                 uscc: m.uscc,
                 name: m.name,
                 contact_name: m.contact_name,
-                via: "窗口注册",
+                via: RegistrationChannel::Window.label(),
             };
             let input = RegisterForm {
                 kind: f.kind,

@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use yizhao_domain::member::{MemberKind, MemberSessionState};
 
 use super::{CsrfForm, PageError, PageState, render};
 use crate::cookies::set_cookie;
@@ -69,7 +70,7 @@ pub(super) async fn active_member(
         .me(&token)
         .await
         .map_err(|e| st.member_error(e))?;
-    if me.state != "active" {
+    if me.state != MemberSessionState::Active {
         return Err(PageError::Redirect("/register"));
     }
     Ok((token, me))
@@ -136,7 +137,7 @@ async fn registration_page(
             Some(minijinja::context! { code => e.code, message => e.message }),
         ),
         None => (
-            "bidder".into(),
+            MemberKind::Bidder.as_str().into(),
             form.contact_name.clone(),
             form.contact_phone.clone(),
             StatusCode::OK,

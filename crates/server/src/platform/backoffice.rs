@@ -6,6 +6,8 @@
 use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
 use axum::http::StatusCode;
 use yizhao_domain::ids::Uscc;
+use yizhao_domain::member::{BackOfficeSessionState, RegistrationChannel};
+use yizhao_domain::time::Timestamp;
 use yizhao_gm::keystore::Password;
 use yizhao_gm::sm3;
 use yizhao_store::{BackOfficeSessionRow, BackOfficeUserRow, MemberRow, Transaction};
@@ -219,7 +221,7 @@ impl Platform {
             username: user.username.clone(),
             created_at: now,
             expires_at: now + STAFF_SESSION_TTL_SECS,
-            state: "active".into(),
+            state: BackOfficeSessionState::Active,
         };
         let mut tx = self.db.begin().await?;
         tx.insert_back_office_session(&s).await?;
@@ -242,7 +244,7 @@ impl Platform {
             .back_office_session(&staff_session_hash(token))
             .await?
             .ok_or_else(not_logged_in)?;
-        if s.state != "active" || s.expires_at <= self.now().0 {
+        if !s.state.is_live_at(Timestamp(s.expires_at), self.now()) {
             return Err(not_logged_in());
         }
         let u = tx
@@ -278,9 +280,11 @@ impl Platform {
     /// End a back-office session.
     pub async fn back_office_logout(&self, token: &str) -> Result<(), ApiError> {
         let u = self.back_office_user(token).await?;
+        let active = BackOfficeSessionState::Active;
+        let ended = active.end().ok_or_else(not_logged_in)?;
         let mut tx = self.db.begin().await?;
         if !tx
-            .end_back_office_session(&staff_session_hash(token))
+            .set_back_office_session_state(&staff_session_hash(token), active, ended)
             .await?
         {
             return Err(not_logged_in());
@@ -306,30 +310,15 @@ impl Platform {
         req: &RegistrationRequest,
     ) -> Result<MemberRow, ApiError> {
         let staff = self.staff_of(token).await?;
-        match req.kind.as_str() {
-            "tenderer" | "purchaser" => {}
-            "bidder" | "agency" => {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "backoffice.kind_self_service",
-                    "投标人、招标代理请自行扫码登录后注册，窗口只办理招标人、采购人注册。",
-                ));
-            }
-            _ => {
-                return Err(ApiError::bad_request(
-                    "member.kind_unknown",
-                    "请选择网员类型：招标人或采购人。",
-                ));
-            }
-        }
+        let kind = RegistrationChannel::Window.admit(&req.kind)?;
         let uscc =
             Uscc::parse(uscc.trim()).map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
         let m = self
             .new_member(
                 uscc.as_str(),
-                &req.kind,
+                kind,
                 req,
-                &format!("window:{}", staff.username),
+                &RegistrationChannel::window_registrar(&staff.username),
             )
             .await?;
         let mut tx = self.db.begin().await?;
@@ -342,7 +331,7 @@ impl Platform {
             &format!("backoffice:{}", staff.username),
             "member.register",
             &m.uscc,
-            serde_json::json!({ "kind": m.kind, "window": staff.username }),
+            serde_json::json!({ "kind": m.kind.as_str(), "window": staff.username }),
         )
         .await?;
         tx.commit().await?;

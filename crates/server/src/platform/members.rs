@@ -9,12 +9,14 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 use yizhao_domain::authority::Role;
+use yizhao_domain::member::{MemberError, MemberKind, MemberSessionState, RegistrationChannel};
 use yizhao_domain::qr::QrKind;
+use yizhao_domain::time::Timestamp;
 use yizhao_gm::sm3;
 use yizhao_gm::x509::Certificate;
 use yizhao_proto::authority::FaceData;
@@ -37,37 +39,36 @@ pub fn member_session_hash(token: &str) -> String {
 }
 
 pub(crate) fn not_logged_in() -> ApiError {
-    ApiError::unauthorized("member.not_logged_in", "请先扫码登录。")
+    MemberError::NotLoggedIn.into()
 }
 
 fn registration_required() -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "member.registration_required",
-        "该单位尚未注册为网员，请先完成网员注册。",
-    )
+    MemberError::RegistrationRequired.into()
 }
 
 pub(crate) fn already_registered() -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        "member.already_registered",
-        "该单位已注册为网员。",
-    )
+    MemberError::AlreadyRegistered.into()
 }
 
 fn not_in_registry() -> ApiError {
     ApiError::not_found("member.not_in_registry", "登记信息中没有该单位。")
 }
 
-/// The Chinese name of a member kind.
-pub fn kind_label(kind: &str) -> &'static str {
-    match kind {
-        "bidder" => "投标人",
-        "agency" => "招标代理",
-        "tenderer" => "招标人",
-        "purchaser" => "采购人",
-        _ => "",
+/// Serializes a member session state as its stored name.
+fn state_name<S: Serializer>(s: &MemberSessionState, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(s.name())
+}
+
+/// Serializes a member kind as its stored name.
+pub(crate) fn kind_name<S: Serializer>(k: &MemberKind, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(k.as_str())
+}
+
+/// Serializes a member kind, if any, as its stored name.
+fn kind_name_opt<S: Serializer>(k: &Option<MemberKind>, ser: S) -> Result<S::Ok, S::Error> {
+    match k {
+        Some(k) => ser.serialize_some(k.as_str()),
+        None => ser.serialize_none(),
     }
 }
 
@@ -168,7 +169,8 @@ impl BasicInfo {
 #[derive(Debug, Clone, Serialize)]
 pub struct MeView {
     /// `registering` or `active`.
-    pub state: String,
+    #[serde(serialize_with = "state_name")]
+    pub state: MemberSessionState,
     /// The entity's name.
     pub entity_name: String,
     /// 统一社会信用代码.
@@ -180,7 +182,8 @@ pub struct MeView {
     /// Its Chinese name.
     pub role_label: String,
     /// The member kind, once registered.
-    pub member_kind: Option<String>,
+    #[serde(serialize_with = "kind_name_opt")]
+    pub member_kind: Option<MemberKind>,
     /// Its Chinese name.
     pub member_kind_label: Option<String>,
 }
@@ -217,7 +220,8 @@ pub struct CreditView {
     #[serde(flatten)]
     pub basic: BasicInfo,
     /// Member kind.
-    pub member_kind: String,
+    #[serde(serialize_with = "kind_name")]
+    pub member_kind: MemberKind,
     /// Its Chinese name.
     pub member_kind_label: String,
     /// 联系人.
@@ -324,18 +328,17 @@ impl Platform {
         // Read before taking the writer turn, which is held for the writes only. (A
         // registration that lands in between is caught up with by the session's next page.)
         let registered = self.db.read().await?.member(license.uscc).await?.is_some();
-        let state = if registered { "active" } else { "registering" };
         Ok(Some(MemberLogin {
             qr_id: row.id.clone(),
             session: MemberSessionRow {
                 id_hash: member_session_hash(&token),
                 uscc: license.uscc.to_owned(),
-                license_id: license.license_id.to_owned(),
+                license_id: license.license_id.into(),
                 person_name: person,
                 role: license.role.as_str().to_owned(),
                 created_at: now,
                 expires_at: now + MEMBER_SESSION_TTL_SECS,
-                state: state.into(),
+                state: MemberSessionState::opened(registered),
             },
             token,
         }))
@@ -360,7 +363,7 @@ impl Platform {
             tx,
             s,
             "member.login",
-            serde_json::json!({ "qr": login.qr_id, "state": s.state, "person": s.person_name }),
+            serde_json::json!({ "qr": login.qr_id, "state": s.state.name(), "person": s.person_name }),
         )
         .await?;
         Ok(true)
@@ -373,21 +376,17 @@ impl Platform {
             .member_session(&member_session_hash(token))
             .await?
             .ok_or_else(not_logged_in)?;
-        if s.state == "ended" || s.expires_at <= self.now().0 {
-            return Err(not_logged_in());
-        }
-        if s.state == "registering" && tx.member(&s.uscc).await?.is_some() {
+        let state = s.state.live_at(Timestamp(s.expires_at), self.now())?;
+        if state == MemberSessionState::Registering && tx.member(&s.uscc).await?.is_some() {
             // Registered meanwhile (in another browser, or at the window): this session is a
             // member's now too.
             drop(tx);
+            let active = state.registered()?;
             let mut tx = self.db.begin().await?;
-            tx.set_member_session_state(&s.id_hash, "registering", "active")
+            tx.set_member_session_state(&s.id_hash, state, active)
                 .await?;
             tx.commit().await?;
-            return Ok(MemberSessionRow {
-                state: "active".into(),
-                ..s
-            });
+            return Ok(MemberSessionRow { state: active, ..s });
         }
         Ok(s)
     }
@@ -420,7 +419,7 @@ impl Platform {
                 .unwrap_or_default()
                 .into(),
             role: s.role,
-            member_kind_label: member.as_ref().map(|m| kind_label(&m.kind).into()),
+            member_kind_label: member.as_ref().map(|m| m.kind.label().into()),
             member_kind: member.map(|m| m.kind),
         })
     }
@@ -428,13 +427,14 @@ impl Platform {
     /// The registration form of a registering session, pre-filled from the license.
     pub async fn registration_form(&self, token: &str) -> Result<RegistrationForm, ApiError> {
         let s = self.member_session_of(token).await?;
-        if s.state != "registering" {
-            return Err(already_registered());
-        }
+        s.state.require_registering()?;
         let face = self.face_of(&s.uscc).await?;
         Ok(RegistrationForm {
             basic: BasicInfo::from_face(&face),
-            kinds: vec!["bidder".into(), "agency".into()],
+            kinds: RegistrationChannel::SelfService
+                .kinds()
+                .map(|k| k.as_str().into())
+                .collect(),
             contact_name: s.person_name,
             contact_phone: String::new(),
         })
@@ -447,34 +447,17 @@ impl Platform {
         req: &RegistrationRequest,
     ) -> Result<MeView, ApiError> {
         let s = self.member_session_of(token).await?;
-        if s.state != "registering" {
-            return Err(already_registered());
-        }
-        match req.kind.as_str() {
-            "bidder" | "agency" => {}
-            "tenderer" | "purchaser" => {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "member.kind_window_only",
-                    "招标人、采购人请联系网员注册窗口注册",
-                ));
-            }
-            _ => {
-                return Err(ApiError::bad_request(
-                    "member.kind_unknown",
-                    "请选择网员类型：投标人或招标代理。",
-                ));
-            }
-        }
+        let active = s.state.registered()?;
+        let kind = RegistrationChannel::SelfService.admit(&req.kind)?;
         let m = self
-            .new_member(&s.uscc, &req.kind, req, &s.license_id)
+            .new_member(&s.uscc, kind, req, s.license_id.as_str())
             .await?;
         let mut tx = self.db.begin().await?;
         if tx.member(&s.uscc).await?.is_some() {
             return Err(already_registered());
         }
         if !tx
-            .set_member_session_state(&s.id_hash, "registering", "active")
+            .set_member_session_state(&s.id_hash, s.state, active)
             .await?
         {
             return Err(not_logged_in());
@@ -484,7 +467,7 @@ impl Platform {
             &mut tx,
             &s,
             "member.register",
-            serde_json::json!({ "kind": m.kind, "person": s.person_name }),
+            serde_json::json!({ "kind": m.kind.as_str(), "person": s.person_name }),
         )
         .await?;
         tx.commit().await?;
@@ -498,7 +481,7 @@ impl Platform {
     pub(crate) async fn new_member(
         &self,
         uscc: &str,
-        kind: &str,
+        kind: MemberKind,
         req: &RegistrationRequest,
         registered_by: &str,
     ) -> Result<MemberRow, ApiError> {
@@ -519,7 +502,7 @@ impl Platform {
         let mut m = MemberRow {
             uscc: uscc.into(),
             name: String::new(),
-            kind: kind.into(),
+            kind,
             registered_at: now,
             registered_by: registered_by.into(),
             kind_of_entity: String::new(),
@@ -542,9 +525,10 @@ impl Platform {
     /// End the session.
     pub async fn logout_member(&self, token: &str) -> Result<(), ApiError> {
         let s = self.member_session_of(token).await?;
+        let ended = s.state.end()?;
         let mut tx = self.db.begin().await?;
         if !tx
-            .set_member_session_state(&s.id_hash, &s.state, "ended")
+            .set_member_session_state(&s.id_hash, s.state, ended)
             .await?
         {
             return Err(not_logged_in());
@@ -561,10 +545,11 @@ impl Platform {
             let mut tx = self.db.read().await?;
             tx.member(&s.uscc).await?
         };
-        match member {
-            Some(m) if s.state == "active" => Ok((s, m)),
-            _ => Err(registration_required()),
-        }
+        let Some(m) = member else {
+            return Err(registration_required());
+        };
+        s.state.require_active()?;
+        Ok((s, m))
     }
 
     /// 诚信库 › 基本信息 of the session's member.
@@ -572,7 +557,7 @@ impl Platform {
         let (_, m) = self.active_member(token).await?;
         Ok(CreditView {
             basic: BasicInfo::from_member(&m),
-            member_kind_label: kind_label(&m.kind).into(),
+            member_kind_label: m.kind.label().into(),
             member_kind: m.kind,
             contact_name: m.contact_name,
             contact_phone: m.contact_phone,
@@ -656,7 +641,8 @@ async fn register(
 
 async fn logout(State(p): P, h: HeaderMap) -> Result<Response, ApiError> {
     p.logout_member(&require_member(&h)?).await?;
-    let mut resp = Json(serde_json::json!({ "state": "ended" })).into_response();
+    let ended = MemberSessionState::Ended.name();
+    let mut resp = Json(serde_json::json!({ "state": ended })).into_response();
     crate::cookies::set_cookie(&mut resp, MEMBER_COOKIE, None, p.secure_cookies())?;
     Ok(resp)
 }

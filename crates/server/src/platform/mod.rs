@@ -101,17 +101,17 @@ fn to_row(r: &QrRequest, body: String, signature: Vec<u8>, last_error: LastError
             short_code,
             wrong_tries,
         } => (
-            Some(license_id.clone()),
+            Some(license_id.to_string()),
             Some(short_code.clone()),
             i64::from(*wrong_tries),
             None,
         ),
-        QrState::Completed { license_id } => (Some(license_id.clone()), None, 0, None),
+        QrState::Completed { license_id } => (Some(license_id.to_string()), None, 0, None),
         QrState::Refused { reason } => (None, None, 0, Some(reason.clone())),
         QrState::Pending | QrState::Expired => (None, None, 0, None),
     };
     QrRow {
-        id: r.id.clone(),
+        id: r.id.to_string(),
         kind: r.kind.as_str().into(),
         requester_id: r.requester_id.clone(),
         matter: r.matter.clone(),
@@ -143,7 +143,7 @@ pub(crate) fn from_row(row: &QrRow) -> Result<QrRequest, ApiError> {
     )
     .ok_or_else(|| ApiError::internal(&"bad qr state"))?;
     Ok(QrRequest {
-        id: row.id.clone(),
+        id: row.id.as_str().into(),
         kind,
         requester_id: row.requester_id.clone(),
         matter: row.matter.clone(),
@@ -243,7 +243,7 @@ impl Platform {
             &self.config.qr,
         );
         let body = QrRequestBody {
-            id: req.id.clone(),
+            id: req.id.to_string(),
             kind: kind.as_str().into(),
             requester_id: req.requester_id.clone(),
             requester_name_claimed: Some(self.rp.name.clone()),
@@ -280,7 +280,7 @@ impl Platform {
             })
         });
         QrStatus {
-            id: r.id.clone(),
+            id: r.id.to_string(),
             state: r.state_name_at(now).into(),
             short_code,
             expires_at: r.expires_at.0,

@@ -1,5 +1,6 @@
 //! The back office's users and sessions, and the members list, on both backends.
 
+use yizhao_domain::member::{BackOfficeSessionState, MemberKind};
 use yizhao_store::{BackOfficeSessionRow, BackOfficeUserRow, MemberRow};
 
 use crate::on_both;
@@ -14,11 +15,11 @@ fn user(name: &str) -> BackOfficeUserRow {
     }
 }
 
-fn member(uscc: &str, at: i64) -> MemberRow {
+pub(crate) fn member(uscc: &str, at: i64) -> MemberRow {
     MemberRow {
         uscc: uscc.into(),
         name: format!("单位{uscc}"),
-        kind: "tenderer".into(),
+        kind: MemberKind::Tenderer,
         registered_at: at,
         registered_by: "window:w1".into(),
         kind_of_entity: String::new(),
@@ -70,7 +71,7 @@ async fn users_sessions_and_members() {
             username: "w1".into(),
             created_at: 1,
             expires_at: 2,
-            state: "active".into(),
+            state: BackOfficeSessionState::Active,
         };
         let mut tx = t.db.begin().await.unwrap();
         tx.insert_back_office_session(&s).await.unwrap();
@@ -80,15 +81,27 @@ async fn users_sessions_and_members() {
             tx.back_office_session(&s.id_hash).await.unwrap(),
             Some(s.clone())
         );
-        assert!(tx.end_back_office_session(&s.id_hash).await.unwrap());
-        assert!(!tx.end_back_office_session(&s.id_hash).await.unwrap());
+        let (active, ended) = (
+            BackOfficeSessionState::Active,
+            BackOfficeSessionState::Ended,
+        );
+        assert!(
+            tx.set_back_office_session_state(&s.id_hash, active, ended)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !tx.set_back_office_session_state(&s.id_hash, active, ended)
+                .await
+                .unwrap()
+        );
         assert_eq!(
             tx.back_office_session(&s.id_hash)
                 .await
                 .unwrap()
                 .unwrap()
                 .state,
-            "ended"
+            BackOfficeSessionState::Ended
         );
         // Sessions belong to a user that exists.
         let mut orphan = s.clone();

@@ -5,6 +5,7 @@
 
 mod audit;
 mod backoffice;
+mod members;
 mod seals;
 mod statements;
 mod sweep;

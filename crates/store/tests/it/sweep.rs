@@ -1,5 +1,6 @@
 //! The sweep of expired QR requests, sessions and challenges, on both backends.
 
+use yizhao_domain::member::MemberSessionState;
 use yizhao_store::{MemberSessionRow, QrRow};
 
 use crate::on_both;
@@ -35,7 +36,7 @@ fn session(id: &str, expires_at: i64) -> MemberSessionRow {
         role: "legal_representative".into(),
         created_at: expires_at - 3600,
         expires_at,
-        state: "active".into(),
+        state: MemberSessionState::Active,
     }
 }
 

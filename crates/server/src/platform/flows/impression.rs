@@ -132,7 +132,7 @@ impl Platform {
     ) -> Result<QrStatus, ApiError> {
         self.flows.get(QrKind::Impression)?;
         let me = self.me(member_token).await?;
-        if me.state != "active" {
+        if me.state != yizhao_domain::member::MemberSessionState::Active {
             return Err(ApiError::new(
                 axum::http::StatusCode::FORBIDDEN,
                 "member.not_registered",
