@@ -292,7 +292,11 @@ impl Platform {
         session: &str,
     ) -> Result<Option<String>, ApiError> {
         let row = self.load(qr_id).await?;
-        if row.state != "completed" || row.session_hash != session_hash(session) {
+        let completed = matches!(
+            super::from_row(&row)?.state,
+            yizhao_domain::qr::QrState::Completed { .. }
+        );
+        if !completed || row.session_hash != session_hash(session) {
             return Ok(None);
         }
         let Some(login) = self.prepare_member_login(&row).await? else {

@@ -464,6 +464,7 @@ impl Platform {
     ) -> Result<(QrStatus, Option<String>), ApiError> {
         let row = self.load(id).await?;
         let req = from_row(&row)?;
+        let was_completed = matches!(req.state, QrState::Completed { .. });
         let now = self.now();
         let (next, err) =
             match req.confirm(&session_hash(session), code.trim(), now, &self.config.qr) {
@@ -477,7 +478,7 @@ impl Platform {
             (row.last_error.clone(), row.last_error_message.clone()),
         );
         let mut token = None;
-        if to.state == "completed" && row.state != "completed" {
+        if matches!(next.state, QrState::Completed { .. }) && !was_completed {
             // Checked before the writer turn is taken; nothing is written if the license is
             // refused now.
             let login = self.prepare_member_login(&row).await?;
