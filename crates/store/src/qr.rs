@@ -1,7 +1,10 @@
 //! The trading platform's tables: QR requests and its sealed signing key.
 
+use yizhao_domain::qr::{QrKind, QrRequest, QrState};
+use yizhao_domain::time::Timestamp;
+
 use crate::db::Transaction;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::sql;
 
 /// One QR request as stored.
@@ -62,6 +65,86 @@ sql::from_row!(QrRow {
     body,
     signature
 });
+
+impl QrRow {
+    /// The row of the request `r`, with its signed `body` and `signature` and the last refused
+    /// answer's error (code and message) if any.
+    pub fn of_request(
+        r: &QrRequest,
+        body: String,
+        signature: Vec<u8>,
+        last_error: Option<(String, String)>,
+    ) -> QrRow {
+        let (license_id, short_code, wrong_tries, reason) = match &r.state {
+            QrState::Answered {
+                license_id,
+                short_code,
+                wrong_tries,
+            } => (
+                Some(license_id.to_string()),
+                Some(short_code.clone()),
+                i64::from(*wrong_tries),
+                None,
+            ),
+            QrState::Completed { license_id } => (Some(license_id.to_string()), None, 0, None),
+            QrState::Refused { reason } => (None, None, 0, Some(reason.clone())),
+            QrState::Pending | QrState::Expired => (None, None, 0, None),
+        };
+        let (last_error, last_error_message) = last_error.unzip();
+        QrRow {
+            id: r.id.to_string(),
+            kind: r.kind.as_str().into(),
+            requester_id: r.requester_id.clone(),
+            matter: r.matter.clone(),
+            nonce: r.nonce.clone(),
+            created_at: r.created_at.0,
+            expires_at: r.expires_at.0,
+            session_hash: r.session_hash.clone(),
+            state: r.state.name().into(),
+            license_id,
+            short_code,
+            wrong_tries,
+            reason,
+            last_error,
+            last_error_message,
+            body,
+            signature,
+        }
+    }
+
+    /// The request the row holds, as the domain knows it; a row that no request could have
+    /// written is [`StoreError::Corrupt`].
+    pub fn request(&self) -> Result<QrRequest> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("qr_requests {}: {what}", self.id));
+        let kind = QrKind::parse(&self.kind).ok_or_else(|| corrupt("kind"))?;
+        let tries = u32::try_from(self.wrong_tries).map_err(|_| corrupt("wrong_tries"))?;
+        let state = QrState::from_stored(
+            &self.state,
+            self.license_id.clone(),
+            self.short_code.clone(),
+            tries,
+            self.reason.clone(),
+        )
+        .ok_or_else(|| corrupt("state"))?;
+        Ok(QrRequest {
+            id: self.id.as_str().into(),
+            kind,
+            requester_id: self.requester_id.clone(),
+            matter: self.matter.clone(),
+            nonce: self.nonce.clone(),
+            created_at: Timestamp(self.created_at),
+            expires_at: Timestamp(self.expires_at),
+            session_hash: self.session_hash.clone(),
+            state,
+        })
+    }
+
+    /// The last refused answer's error, code and message.
+    pub fn last_error(&self) -> Option<(String, String)> {
+        let code = self.last_error.clone()?;
+        Some((code, self.last_error_message.clone().unwrap_or_default()))
+    }
+}
 
 const QR_COLS: &str = "id, kind, requester_id, matter, nonce, created_at, expires_at, session_hash, state, license_id, short_code, wrong_tries, reason, last_error, last_error_message, body, signature";
 

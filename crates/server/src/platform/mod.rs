@@ -91,68 +91,17 @@ pub fn session_hash(session: &str) -> String {
     hex::encode(sm3(format!("yizhao/pc-session/v1\n{session}").as_bytes()))
 }
 
-/// The last refused answer's error as stored: code and message.
-type LastError = (Option<String>, Option<String>);
-
-fn to_row(r: &QrRequest, body: String, signature: Vec<u8>, last_error: LastError) -> QrRow {
-    let (license_id, short_code, wrong_tries, reason) = match &r.state {
-        QrState::Answered {
-            license_id,
-            short_code,
-            wrong_tries,
-        } => (
-            Some(license_id.to_string()),
-            Some(short_code.clone()),
-            i64::from(*wrong_tries),
-            None,
-        ),
-        QrState::Completed { license_id } => (Some(license_id.to_string()), None, 0, None),
-        QrState::Refused { reason } => (None, None, 0, Some(reason.clone())),
-        QrState::Pending | QrState::Expired => (None, None, 0, None),
-    };
-    QrRow {
-        id: r.id.to_string(),
-        kind: r.kind.as_str().into(),
-        requester_id: r.requester_id.clone(),
-        matter: r.matter.clone(),
-        nonce: r.nonce.clone(),
-        created_at: r.created_at.0,
-        expires_at: r.expires_at.0,
-        session_hash: r.session_hash.clone(),
-        state: r.state.name().into(),
-        license_id,
-        short_code,
-        wrong_tries,
-        reason,
-        last_error: last_error.0,
-        last_error_message: last_error.1,
-        body,
-        signature,
-    }
+fn to_row(
+    r: &QrRequest,
+    body: String,
+    signature: Vec<u8>,
+    last_error: Option<(String, String)>,
+) -> QrRow {
+    QrRow::of_request(r, body, signature, last_error)
 }
 
 pub(crate) fn from_row(row: &QrRow) -> Result<QrRequest, ApiError> {
-    let kind = QrKind::parse(&row.kind).ok_or_else(|| ApiError::internal(&"bad qr kind"))?;
-    let tries = u32::try_from(row.wrong_tries).unwrap_or(u32::MAX);
-    let state = QrState::from_stored(
-        &row.state,
-        row.license_id.clone(),
-        row.short_code.clone(),
-        tries,
-        row.reason.clone(),
-    )
-    .ok_or_else(|| ApiError::internal(&"bad qr state"))?;
-    Ok(QrRequest {
-        id: row.id.as_str().into(),
-        kind,
-        requester_id: row.requester_id.clone(),
-        matter: row.matter.clone(),
-        nonce: row.nonce.clone(),
-        created_at: Timestamp(row.created_at),
-        expires_at: Timestamp(row.expires_at),
-        session_hash: row.session_hash.clone(),
-        state,
-    })
+    Ok(row.request()?)
 }
 
 impl Platform {
@@ -260,8 +209,7 @@ impl Platform {
             .map_err(|e| ApiError::internal(&e))?;
         // One statement: no transaction round trips while holding SQLite's writer turn.
         let mut tx = self.db.begin_one().await?;
-        tx.insert_qr(&to_row(&req, body, signature, (None, None)))
-            .await?;
+        tx.insert_qr(&to_row(&req, body, signature, None)).await?;
         Ok(self.status_of(&req, None))
     }
 
@@ -273,12 +221,9 @@ impl Platform {
             }
             _ => None,
         };
-        let error = last_error.and_then(|row| {
-            Some(ErrorBody {
-                code: row.last_error.clone()?,
-                message: row.last_error_message.clone().unwrap_or_default(),
-            })
-        });
+        let error = last_error
+            .and_then(QrRow::last_error)
+            .map(|(code, message)| ErrorBody { code, message });
         QrStatus {
             id: r.id.to_string(),
             state: r.state_name_at(now).into(),
@@ -345,7 +290,7 @@ impl Platform {
             .clone()
             .answer(&answer.nonce, license_id, code, now, &settings)
             .map_err(|r: Rejected| qr_error(r.error))?;
-        let to = to_row(&next, row.body.clone(), row.signature.clone(), (None, None));
+        let to = to_row(&next, row.body.clone(), row.signature.clone(), None);
         if !flow.acts_on_answer() {
             // One statement: no transaction round trips while holding SQLite's writer turn.
             let mut tx = self.db.begin_one().await?;
@@ -409,7 +354,7 @@ impl Platform {
             &refused,
             row.body.clone(),
             row.signature.clone(),
-            (Some(e.code.clone()), Some(e.message.clone())),
+            Some((e.code.clone(), e.message.clone())),
         );
         let mut tx = self.db.begin_one().await?;
         tx.update_qr_state(row, &to).await?;
@@ -475,7 +420,7 @@ impl Platform {
             &next,
             row.body.clone(),
             row.signature.clone(),
-            (row.last_error.clone(), row.last_error_message.clone()),
+            row.last_error(),
         );
         let mut token = None;
         if matches!(next.state, QrState::Completed { .. }) && !was_completed {

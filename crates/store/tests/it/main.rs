@@ -6,6 +6,7 @@
 mod audit;
 mod backoffice;
 mod members;
+mod qr;
 mod seals;
 mod statements;
 mod sweep;
