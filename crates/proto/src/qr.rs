@@ -78,14 +78,52 @@ pub struct QrAnswer {
     pub payload: serde_json::Value,
 }
 
+/// The state of a request on the wire: `pending`, `answered`, `completed`, `expired` or
+/// `refused`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QrPhase {
+    /// Waiting for the phone.
+    Pending,
+    /// The phone answered; waiting for the PC user to confirm the short code.
+    Answered,
+    /// Done.
+    Completed,
+    /// Not completed before its expiry.
+    Expired,
+    /// Refused.
+    Refused,
+}
+
+impl QrPhase {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QrPhase::Pending => "pending",
+            QrPhase::Answered => "answered",
+            QrPhase::Completed => "completed",
+            QrPhase::Expired => "expired",
+            QrPhase::Refused => "refused",
+        }
+    }
+
+    /// Whether nothing more can happen to the request.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            QrPhase::Completed | QrPhase::Expired | QrPhase::Refused
+        )
+    }
+}
+
 /// Where a request stands, for the PC page (polled, or pushed over server-sent events) and the
 /// wallet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QrStatus {
     /// Request id.
     pub id: String,
-    /// `pending`, `answered`, `completed`, `expired` or `refused`.
-    pub state: String,
+    /// Its state.
+    pub state: QrPhase,
     /// Once answered: the 6-digit code both screens show.
     pub short_code: Option<String>,
     /// Expiry (Unix seconds).
@@ -211,14 +249,14 @@ mod tests {
         for st in [
             QrStatus {
                 id: "req_0123456789".into(),
-                state: "answered".into(),
+                state: QrPhase::Answered,
                 short_code: Some("012345".into()),
                 expires_at: 5,
                 error: None,
             },
             QrStatus {
                 id: "req_0123456789".into(),
-                state: "expired".into(),
+                state: QrPhase::Expired,
                 short_code: None,
                 expires_at: 5,
                 error: Some(ErrorBody {
@@ -228,6 +266,10 @@ mod tests {
             },
         ] {
             let j = serde_json::to_string(&st).unwrap();
+            assert!(
+                j.contains(&format!("\"state\":\"{}\"", st.state.as_str())),
+                "{j}"
+            );
             assert_eq!(serde_json::from_str::<QrStatus>(&j).unwrap(), st);
         }
         let c = QrConfirm {

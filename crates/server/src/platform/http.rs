@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use yizhao_domain::qr::QrKind;
-use yizhao_proto::qr::{QrAnswer, QrConfirm, QrCreated, QrStatus, SignedQrRequest, qr_link};
+use yizhao_proto::qr::{
+    QrAnswer, QrConfirm, QrCreated, QrPhase, QrStatus, SignedQrRequest, qr_link,
+};
 
 use super::Platform;
 use super::members::MEMBER_COOKIE;
@@ -104,7 +106,7 @@ async fn with_member_login(
     sid: &str,
     status: QrStatus,
 ) -> Result<Response, ApiError> {
-    let token = if status.state == "completed" {
+    let token = if status.state == QrPhase::Completed {
         p.login_member(id, sid).await?
     } else {
         None
@@ -234,7 +236,7 @@ async fn events(State(p): P, h: HeaderMap, Path(id): Path<String>) -> Result<Res
             let current = match w.next.take() {
                 Some(s) => s,
                 None => {
-                    if w.last.as_ref().is_some_and(|l| is_final(&l.state)) {
+                    if w.last.as_ref().is_some_and(|l| l.state.is_final()) {
                         return None;
                     }
                     // Wake at the request's expiry, to say so, if nothing comes first.
@@ -273,8 +275,4 @@ async fn events(State(p): P, h: HeaderMap, Path(id): Path<String>) -> Result<Res
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response())
-}
-
-fn is_final(state: &str) -> bool {
-    matches!(state, "completed" | "expired" | "refused")
 }

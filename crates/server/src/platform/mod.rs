@@ -21,7 +21,9 @@ use yizhao_gm::keystore::{KdfParams, Keystore, Password};
 use yizhao_gm::x509::Certificate;
 use yizhao_gm::{PrivateKey, SuiteId, sm3};
 use yizhao_proto::ErrorBody;
-use yizhao_proto::qr::{QrAnswer, QrRequestBody, QrStatus, SignedQrRequest, qr_answer_message};
+use yizhao_proto::qr::{
+    QrAnswer, QrPhase, QrRequestBody, QrStatus, SignedQrRequest, qr_answer_message,
+};
 use yizhao_store::{Database, QrRow};
 
 use crate::authority::{Authority, RelyingParty};
@@ -98,6 +100,17 @@ fn to_row(
     last_error: Option<(String, String)>,
 ) -> QrRow {
     QrRow::of_request(r, body, signature, last_error)
+}
+
+/// A request's state as the wire says it.
+fn phase(s: &QrState) -> QrPhase {
+    match s {
+        QrState::Pending => QrPhase::Pending,
+        QrState::Answered { .. } => QrPhase::Answered,
+        QrState::Completed { .. } => QrPhase::Completed,
+        QrState::Expired => QrPhase::Expired,
+        QrState::Refused { .. } => QrPhase::Refused,
+    }
 }
 
 pub(crate) fn from_row(row: &QrRow) -> Result<QrRequest, ApiError> {
@@ -226,7 +239,7 @@ impl Platform {
             .map(|(code, message)| ErrorBody { code, message });
         QrStatus {
             id: r.id.to_string(),
-            state: r.state_name_at(now).into(),
+            state: phase(&r.state.clone().at(r.expires_at, now)),
             short_code,
             expires_at: r.expires_at.0,
             error,

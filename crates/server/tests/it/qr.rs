@@ -198,7 +198,7 @@ async fn login_by_scanning_with_the_short_code() {
         let zw = legal_rep(&app).await;
         let mut pc = Browser { cookie: None };
         let qr = pc.new_login(&app).await;
-        assert_eq!(qr.state, "pending");
+        assert_eq!(qr.state, yizhao_proto::qr::QrPhase::Pending);
         let (s, v) = scan(&app, &zw, 0, &qr.id).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         let phone_code = v["short_code"].as_str().unwrap().to_owned();

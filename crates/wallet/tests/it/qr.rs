@@ -208,7 +208,7 @@ async fn answer(
     g.answered.push((id.clone(), a.certificate));
     Json(QrStatus {
         id,
-        state: "answered".into(),
+        state: yizhao_proto::qr::QrPhase::Answered,
         short_code: Some(SHORT_CODE.into()),
         expires_at: body.expires_at,
         error: None,
@@ -305,7 +305,7 @@ async fn a_checked_login_is_answered_with_the_short_code() {
         .unwrap_err();
     assert_eq!(err.code(), "wallet.wrong_password");
     let status = s.wallet.answer_request(&preview, USCC, &pw).await.unwrap();
-    assert_eq!(status.state, "answered");
+    assert_eq!(status.state, yizhao_proto::qr::QrPhase::Answered);
     assert_eq!(status.short_code.as_deref(), Some(SHORT_CODE));
     assert_eq!(s.platform.answered(), vec!["req_login_0001".to_string()]);
 
