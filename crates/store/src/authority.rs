@@ -246,6 +246,22 @@ impl Database {
 }
 
 impl Transaction {
+    /// Serializes, for the rest of this transaction, every writer that applies the rules of
+    /// the entity `uscc` ("at most five admins" (R5), a seal grant's uses (R16)…): each counts
+    /// and then writes, and two that counted at once would both write. On PostgreSQL this takes
+    /// a transaction-scoped advisory lock on the entity (READ COMMITTED takes none by itself);
+    /// on SQLite a write transaction holds the database's single writer turn already.
+    pub async fn lock_entity(&mut self, uscc: &str) -> Result<()> {
+        if matches!(self.inner, crate::db::TxInner::Postgres(_)) {
+            // Key space (1, hash): apart from the audit log's one-key lock.
+            sql::query("SELECT pg_advisory_xact_lock(1, hashtext($1))")
+                .bind(uscc)
+                .execute(self)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Insert or replace a registry entry.
     pub async fn upsert_enterprise(&mut self, e: &EnterpriseRow) -> Result<()> {
         let sql = format!(

@@ -102,6 +102,9 @@ impl Authority {
         self.license_grant(tx, &license)
             .await?
             .check_use(None, Timestamp(now))?;
+        // A license acts for its own entity only: its requests take turns, so that counts the
+        // rules cap (R5, R16) hold under concurrent requests on PostgreSQL too.
+        tx.lock_entity(&license.uscc).await?;
         let role = Role::parse(&license.role).ok_or_else(|| ApiError::internal(&"bad role"))?;
         Ok(Actor { license, role })
     }

@@ -9,7 +9,7 @@ use yizhao_proto::authority as api;
 use yizhao_store::{AuditVerdict, GrantRow};
 use yizhao_testkit::on_both;
 
-use crate::{Phone, TestApp, a, audit_records, code};
+use crate::{Phone, TestApp, a, audit_records, code, json as to_json};
 
 const COMPANY: &str = "宜昌市示范建设工程有限公司";
 const DAY: i64 = 86_400;
@@ -318,6 +318,61 @@ async fn first_download_is_the_legal_representatives() {
         );
         legal_rep(&app).await;
         admin.download(&app, &uscc(), None).await.unwrap();
+    })
+    .await;
+}
+
+// R5 under concurrency: fifteen appointments sent at once leave five admins, on both backends
+// (on PostgreSQL, count-then-insert in READ COMMITTED let 8–10 through before the entity lock).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_most_five_admins_when_fifteen_race() {
+    on_both(|t| async move {
+        let app = TestApp::new(t.db).await;
+        let zw = legal_rep(&app).await;
+        // Fifteen people of no entity: valid ID numbers made from a serial, distinct phones.
+        let mut envelopes = Vec::new();
+        for i in 0..15u32 {
+            let body = format!("42050319900101{:03}", 100 + i);
+            let check = yizhao_domain::ids::IdNumber::check_char(&body).unwrap();
+            let person = json!({
+                "name": format!("管理员{i}"),
+                "id_number": format!("{body}{check}"),
+                "phone": format!("1390000{:04}", 100 + i),
+            });
+            envelopes.push(
+                zw.envelope(
+                    &app,
+                    0,
+                    "admins.add",
+                    json!({"uscc": uscc(), "person": person}),
+                )
+                .await,
+            );
+        }
+        let path = a("/signed");
+        let answers = futures_util::future::join_all(
+            envelopes
+                .iter()
+                .map(|s| app.call(Method::POST, &path, None, Some(to_json(s)))),
+        )
+        .await;
+        let ok = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+        for (s, v) in &answers {
+            assert!(
+                *s == StatusCode::OK || code(v) == "authority.admin_limit",
+                "{s} {v}"
+            );
+        }
+        let (_, v) = zw
+            .signed(&app, 0, "admins.list", json!({"uscc": uscc()}))
+            .await;
+        let live = v.as_array().unwrap().len();
+        assert_eq!(
+            (ok, live),
+            (5, 5),
+            "[{}] {ok} appointed, {live} live",
+            t.backend
+        );
     })
     .await;
 }
