@@ -66,6 +66,23 @@ pub fn router(services: &Services) -> Router {
         )
         .merge(platform::http::wallet_routes(services.platform.clone()))
         .merge(pages::routes(services))
+        .layer(axum::middleware::map_response(security_headers))
+}
+
+/// Headers every response carries: browsers don't guess content types (`nosniff`), no other
+/// site may frame our pages (clickjacking), and links to elsewhere don't carry our URLs (which
+/// hold QR request ids) as a referrer. A handler that set one itself keeps its own.
+async fn security_headers(mut resp: axum::response::Response) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let h = resp.headers_mut();
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ] {
+        h.entry(name).or_insert(HeaderValue::from_static(value));
+    }
+    resp
 }
 
 /// `GET /healthz`: the process is up and serving.

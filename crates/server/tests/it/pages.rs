@@ -1042,3 +1042,32 @@ async fn the_member_sees_its_impressions_and_seals() {
     })
     .await;
 }
+
+/// Every response, API or page, found or not, carries the headers that stop content sniffing,
+/// framing by other sites and referrer leaks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_carries_the_security_headers() {
+    on_both(|t| async move {
+        let app = TestApp::new(t.db).await;
+        for path in [
+            "/healthz",
+            "/login",
+            "/backoffice/login",
+            "/api/openapi.json",
+            "/no-such-page",
+        ] {
+            let req = axum::http::Request::builder()
+                .uri(path)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let resp = tower::ServiceExt::oneshot(app.router.clone(), req)
+                .await
+                .unwrap();
+            let h = resp.headers();
+            assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+            assert_eq!(h["x-frame-options"], "DENY", "{path}");
+            assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        }
+    })
+    .await;
+}
