@@ -47,9 +47,18 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
         .with_context(|| format!("cannot listen on {addr}"))
 }
 
-/// Creates the data folder and its parents if missing.
+/// Creates the data folder and its parents if missing, readable by its owner only (mode
+/// 0700 on unix): it holds ID numbers, phone numbers and password hashes.
 pub fn create_data_folder(path: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(path)
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder
+        .create(path)
         .with_context(|| format!("cannot create the data folder {}", path.display()))
 }
 

@@ -76,6 +76,7 @@ impl Database {
     /// Opens (creating it if missing) the SQLite database file at `path` and applies the
     /// migrations.
     pub async fn sqlite_file(path: impl AsRef<Path>) -> Result<Self> {
+        create_private_file(path.as_ref())?;
         let options = SqliteConnectOptions::new()
             .filename(path.as_ref())
             .create_if_missing(true);
@@ -451,5 +452,23 @@ impl Drop for LiteConn {
         {
             idle.push(conn);
         }
+    }
+}
+
+/// Creates `path` empty, readable and writable by its owner only (mode 0600 on unix), unless
+/// it exists: SQLite gives its write-ahead log and shared-memory files the database file's
+/// mode, so none of them is readable by other local users.
+fn create_private_file(path: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Database(sqlx::Error::Io(e))),
     }
 }

@@ -31,6 +31,25 @@ fn serve_answers_healthz_and_stops_on_sigterm() {
     let body = wait_for_ok(addr, "/healthz", &mut running.0);
     assert_healthy(&body);
     assert!(data.is_dir(), "the data folder was not created");
+    // ID numbers, phones and password hashes are for this user only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700, "data folder");
+        for file in [
+            "yizhao.db",
+            "yizhao.db-wal",
+            "yizhao.db-shm",
+            "authority-key-password",
+        ] {
+            let path = data.join(file);
+            if path.exists() {
+                assert_eq!(mode(&path), 0o600, "{file}");
+            }
+        }
+        assert!(data.join("yizhao.db").exists());
+    }
 
     terminate(&running.0);
     let status = wait_for_exit(&mut running.0);
