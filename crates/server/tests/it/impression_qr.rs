@@ -240,3 +240,49 @@ async fn the_pc_page_prepares_an_impression_and_the_phone_signs_its_upload() {
     })
     .await;
 }
+
+/// Exactly once: fifteen answers to one impression request sent at once complete it once and
+/// store one upload, on both backends (the answer's state change and the upload commit together,
+/// and only from `pending`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifteen_racing_answers_store_one_upload() {
+    on_both(|t| async move {
+        let app = TestApp::new(t.db).await;
+        let zw = legal_rep(&app).await;
+        let mut pc = Browser { cookie: None };
+        login(&app, &zw, &mut pc).await;
+        crate::pages::register_bidder(&app, &mut pc).await;
+        let cookie = pc.cookie.clone().unwrap();
+        let value = |name: &str| {
+            cookie
+                .split("; ")
+                .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+                .unwrap()
+                .to_owned()
+        };
+        let upload: yizhao_proto::seal::UploadImpression =
+            serde_json::from_value(crate::seals::upload(crate::seals::processed_seal(), true))
+                .unwrap();
+        let id = app
+            .platform
+            .create_impression_qr(&value("yz_pc"), &value("yz_member"), upload)
+            .await
+            .unwrap()
+            .id;
+        let answers = futures_util::future::join_all(
+            (0..15).map(|_| scan_with(&app, &zw, 0, &id, sign_upload)),
+        )
+        .await;
+        let ok = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+        for (s, v) in &answers {
+            assert!(
+                *s == StatusCode::OK || code(v) == "qr.already_answered",
+                "{s} {v}"
+            );
+        }
+        assert_eq!((ok, uploads(&app).await), (1, 1), "[{}]", t.backend);
+        let (_, v) = pc.qr_state(&app, &id).await;
+        assert_eq!(v["state"], "completed");
+    })
+    .await;
+}
