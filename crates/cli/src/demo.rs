@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use yizhao_domain::authority::{MATTER_BIDDING, matter};
-use yizhao_domain::registry::{Person, demo_person, demo_registry_entry};
+use yizhao_domain::registry::{Person, demo_person, demo_registry_entry, locality_text};
 use yizhao_gm::keystore::Password;
 use yizhao_proto::authority::PersonInput;
 use yizhao_server::platform::backoffice::BackOfficeRole;
@@ -49,39 +49,26 @@ struct Browser {
 }
 
 impl Browser {
-    fn new(base: &str) -> Self {
-        Browser {
-            http: reqwest::Client::new(),
+    fn new(base: &str) -> anyhow::Result<Self> {
+        Ok(Browser {
+            // Redirects are followed by hand, so that the cookies they set are kept.
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?,
             base: base.to_owned(),
             cookies: Vec::new(),
-        }
+        })
     }
 
-    async fn call(
-        &mut self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<serde_json::Value>,
-    ) -> anyhow::Result<serde_json::Value> {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
-        if !self.cookies.is_empty() {
-            let cookie = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ");
-            req = req.header(reqwest::header::COOKIE, cookie);
-        }
-        if let Some(b) = body {
-            req = req
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(b.to_string());
-        }
-        let resp = req
-            .send()
-            .await
-            .with_context(|| format!("PC page: {path}"))?;
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep_cookies(&mut self, resp: &reqwest::Response) {
         for set in resp.headers().get_all(reqwest::header::SET_COOKIE) {
             if let Some((k, v)) = set
                 .to_str()
@@ -93,16 +80,105 @@ impl Browser {
                 self.cookies.push((k.to_owned(), v.to_owned()));
             }
         }
+    }
+
+    /// A PC page as a browser opens it: `GET` it, or post `form` (url-encoded, from this site);
+    /// returns the status, where it redirects to, and the HTML.
+    async fn page(
+        &mut self,
+        path: &str,
+        form: Option<&[(&str, &str)]>,
+    ) -> anyhow::Result<(reqwest::StatusCode, Option<String>, String)> {
+        let method = if form.is_some() {
+            reqwest::Method::POST
+        } else {
+            reqwest::Method::GET
+        };
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header(reqwest::header::COOKIE, self.cookie_header());
+        if let Some(fields) = form {
+            let body = fields
+                .iter()
+                .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+                .collect::<Vec<_>>()
+                .join("&");
+            req = req
+                .header(reqwest::header::ORIGIN, self.base.as_str())
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(body);
+        }
+        let resp = req
+            .send()
+            .await
+            .with_context(|| format!("电脑页面 {path} 无法访问"))?;
+        self.keep_cookies(&resp);
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok((status, location, resp.text().await.unwrap_or_default()))
+    }
+
+    async fn call(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> anyhow::Result<serde_json::Value> {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if !self.cookies.is_empty() {
+            req = req.header(reqwest::header::COOKIE, self.cookie_header());
+        }
+        if let Some(b) = body {
+            req = req
+                .header(reqwest::header::ORIGIN, self.base.as_str())
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(b.to_string());
+        }
+        let resp = req
+            .send()
+            .await
+            .with_context(|| format!("电脑页面 {path} 无法访问"))?;
+        self.keep_cookies(&resp);
         let ok = resp.status().is_success();
         let v: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
         anyhow::ensure!(
             ok,
-            "PC page {path}: {} [{}]",
+            "电脑页面 {path}：{} [{}]",
             v["error"]["message"],
             v["error"]["code"]
         );
         Ok(v)
     }
+}
+
+/// `application/x-www-form-urlencoded` escaping of one name or value.
+fn form_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The value of the first `name="csrf"` input of a page.
+fn csrf_of(html: &str) -> anyhow::Result<String> {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .context("the page has no anti-forgery token")?;
+    let rest = &html[at + "name=\"csrf\" value=\"".len()..];
+    Ok(rest.split('"').next().unwrap_or_default().to_owned())
 }
 
 /// Step 3: 张伟 logs in to the platform by scanning; the entity is not registered yet, so the
@@ -116,7 +192,7 @@ async fn login_and_register(
     println!(
         "3. 张伟扫描交易平台的登录二维码；企业尚未注册，注册页由执照信息预填；注册为投标人并同步诚信库（R11、R12、R22）"
     );
-    let mut pc = Browser::new(url);
+    let mut pc = Browser::new(url)?;
     let created = pc
         .call(
             reqwest::Method::POST,
@@ -126,11 +202,11 @@ async fn login_and_register(
         .await?;
     let link = created["link"]
         .as_str()
-        .context("no link in the QR")?
+        .context("二维码中没有链接")?
         .to_owned();
     let id = created["status"]["id"]
         .as_str()
-        .context("no request id")?
+        .context("二维码中没有请求编号")?
         .to_owned();
     println!("   → 电脑端显示登录二维码：{link}（图片：{url}/platform/api/v1/qr/{id}/qr.png）");
     let preview = zw.wallet.fetch_request(&link).await.map_err(err)?;
@@ -147,7 +223,7 @@ async fn login_and_register(
         .answer_request(&preview, uscc, pw)
         .await
         .map_err(err)?;
-    let phone_code = answered.short_code.context("no short code")?;
+    let phone_code = answered.short_code.context("手机未返回确认码")?;
     let status = pc
         .call(
             reqwest::Method::GET,
@@ -241,7 +317,7 @@ impl Phone {
         let code = outbox
             .first()
             .map(|m| m.code.clone())
-            .context("no code in the outbox")?;
+            .context("发件箱中没有验证码")?;
         self.wallet
             .confirm(&started.session, &code)
             .await
@@ -254,11 +330,7 @@ impl Phone {
 }
 
 /// Play the license part of the scenario (steps 1 and 2); returns the lines to print.
-async fn play(
-    root: &Path,
-    url: &str,
-    seal_service: &yizhao_server::seal::Seals,
-) -> anyhow::Result<()> {
+async fn play(root: &Path, url: &str) -> anyhow::Result<()> {
     let company = demo_registry_entry(COMPANY).context("the demo company is missing")?;
     let uscc = company.uscc.as_str().to_owned();
     let mut rng = yizhao_gm::system_rng();
@@ -269,7 +341,7 @@ async fn play(
 
     println!(
         "1. 张伟（法定代表人）在手机上实名认证，选择登记地 {}，同意《执照下载声明》并下载执照（R2–R4）",
-        company.locality
+        locality_text(&company.locality)
     );
     println!("   → {}", zw.realname().await?);
     let list = zw
@@ -279,7 +351,7 @@ async fn play(
         .map_err(err)?;
     println!(
         "   → 登记地 {} 可下载执照 {} 个：{}",
-        company.locality,
+        locality_text(&company.locality),
         list.downloadable.len(),
         list.downloadable
             .iter()
@@ -377,7 +449,7 @@ async fn play(
     );
     login_and_register(&zw, &uscc, url, &zw_pw).await?;
     seals(
-        seal_service,
+        url,
         [
             (&zw, &lic.license_id, &zw_pw),
             (&wq, &wq_lic.license_id, &default_pw),
@@ -389,20 +461,85 @@ async fn play(
     Ok(())
 }
 
-/// The seal part of the scenario (step 4 and 5, R13–R16): 张伟 uploads the impression from his
-/// phone, the reviewer approves it and the seal is made, 张伟 collects it, names 李娜 seal admin
-/// of the bid seal and grants 王强 its use (30 days, 5 uses); 王强 collects it through the grant.
+/// The adjustments 张伟 makes to his photo in step 4: more contrast and a little brightness,
+/// red ink, a slightly higher transparency threshold for a clean background.
+pub(crate) fn demo_adjustments() -> yizhao_impression::Adjustments {
+    yizhao_impression::Adjustments {
+        contrast: 20,
+        brightness: 10,
+        colour: yizhao_impression::InkColour::Red,
+        threshold: 72,
+        ..Default::default()
+    }
+}
+
+/// The reviewer approves impression `id` on the back office's pages, as a person would: log in
+/// at `/backoffice/login`, open `/backoffice/reviews`, press 通过; the page redirects back to
+/// the queue with the outcome at its top. Returns that outcome's text.
+async fn review_on_pages(url: &str, id: &str) -> anyhow::Result<String> {
+    let mut bo = Browser::new(url)?;
+    let (_, _, html) = bo.page("/backoffice/login", None).await?;
+    let csrf = csrf_of(&html)?;
+    let (status, _, _) = bo
+        .page(
+            "/backoffice/login",
+            Some(&[
+                ("csrf", &csrf),
+                ("username", REVIEWER.0),
+                ("password", REVIEWER.2),
+            ]),
+        )
+        .await?;
+    anyhow::ensure!(status.is_redirection(), "审核员登录失败（{status}）");
+    let (_, _, html) = bo.page("/backoffice/reviews", None).await?;
+    anyhow::ensure!(
+        html.contains(&format!("data-id=\"{id}\"")),
+        "审核队列中没有刚上传的印模"
+    );
+    let csrf = csrf_of(&html)?;
+    let (status, location, _) = bo
+        .page(
+            &format!("/backoffice/reviews/{id}/approve"),
+            Some(&[("csrf", &csrf)]),
+        )
+        .await?;
+    let to = location.filter(|_| status.is_redirection()).with_context(|| {
+        format!("审核未完成（{status}）")
+    })?;
+    let (_, _, html) = bo.page(&to, None).await?;
+    let at = html
+        .find("id=\"review-result\"")
+        .context("审核结果未显示")?;
+    anyhow::ensure!(
+        html[at..].contains("data-state=\"approved\""),
+        "印模未审核通过"
+    );
+    let text = html[at..]
+        .split_once('>')
+        .and_then(|(_, r)| r.split('<').next())
+        .unwrap_or_default();
+    Ok(text.to_owned())
+}
+
+/// The seal part of the scenario (steps 4 and 5, R13–R16): 张伟 adjusts a photo of the bid seal
+/// and uploads the impression from his phone, the reviewer approves it on the back office's
+/// pages and the seal is made, 张伟 collects it, names 李娜 seal admin of the bid seal and
+/// grants 王强 its use (30 days, 5 uses); 王强 collects it through the grant.
 async fn seals(
-    seal_service: &yizhao_server::seal::Seals,
+    url: &str,
     [(zw, zw_lic, zw_pw), (wq, wq_lic, wq_pw)]: [(&Phone, &String, &Password); 2],
     lina: &Person,
     now: i64,
 ) -> anyhow::Result<()> {
-    use yizhao_domain::seal::Review;
     use yizhao_wallet::seals::{SealDesign, SealUseGrantInput};
+    let adjust = demo_adjustments();
     println!(
-        "4. 张伟用手机拍摄投标专用章，调整（对比度、亮度、红色、透明背景），选择圆形 40mm，用执照签名上传印模；\
-后台审核员{}审核通过，制作电子印章；张伟领取（R13、R14）",
+        "4. 张伟用手机拍摄投标专用章，调整照片（对比度 +{}、亮度 +{}、{}、透明阈值 {}），选择圆形 40mm，用执照签名上传印模；\
+后台审核员{}在印模审核页面审核通过，制作电子印章；张伟领取（R13、R14）",
+        adjust.contrast,
+        adjust.brightness,
+        adjust.colour.name_zh(),
+        adjust.threshold,
         REVIEWER.1
     );
     let photo = yizhao_impression::sample::seal_photo(480);
@@ -414,27 +551,17 @@ async fn seals(
     };
     let up = zw
         .wallet
-        .upload_impression(
-            zw_lic,
-            zw_pw,
-            &photo,
-            &yizhao_impression::Adjustments::default(),
-            &design,
-            true,
-        )
+        .upload_impression(zw_lic, zw_pw, &photo, &adjust, &design, true)
         .await
         .map_err(err)?;
     println!(
         "   → 印模已上传（{}，{}）",
         up.seal_type_name, up.state_name
     );
-    let reviewed = seal_service
-        .review(REVIEWER.0, &up.id, &Review::Approve)
-        .await
-        .map_err(|e| anyhow::anyhow!("review: {} [{}]", e.message, e.code))?;
-    println!("   → {}：{}", REVIEWER.1, reviewed.state_name);
+    let outcome = review_on_pages(url, &up.id).await?;
+    println!("   → 审核页面：{}", outcome.trim());
     let can = zw.wallet.collectable(zw_lic, zw_pw).await.map_err(err)?;
-    let seal = can.first().context("no seal to collect")?.seal.clone();
+    let seal = can.first().context("没有可领取的印章")?.seal.clone();
     let held = zw
         .wallet
         .collect(zw_lic, zw_pw, &seal.id, None)
@@ -485,6 +612,34 @@ async fn seals(
         .await
         .map_err(err)?;
     println!("   → 王强凭印章使用授权领取「{}」", held.seal.name);
+    Ok(())
+}
+
+/// Enterprises the scenario leaves unregistered, for a newcomer to try by hand: the first
+/// registers itself as a bidder after its first QR login, the second at the registration window
+/// as a tenderer.
+pub(crate) const NEWCOMERS: [(&str, &str); 2] = [
+    ("宜昌云帆信息技术有限公司", "扫码登录后自行注册为投标人"),
+    ("宜昌峡江路桥建设有限公司", "由网员注册窗口注册为招标人，再扫码登录"),
+];
+
+/// Prints the real-name data of [`NEWCOMERS`] and how to use it: a new phone (any of the
+/// served ones, or `yizhao wallet`) verifies the legal representative (the SMS code is in the
+/// built-in outbox), downloads the license, and logs in.
+fn newcomers(url: &str) -> anyhow::Result<()> {
+    println!("再试一家尚未注册的企业（演示登记信息中的真实数据）：");
+    for (name, how) in NEWCOMERS {
+        let e = demo_registry_entry(name).with_context(|| format!("{name} 不在演示登记信息中"))?;
+        let p = &e.legal_representative;
+        println!("  {}（统一社会信用代码 {}，登记地 {}）：{how}", e.name, e.uscc.as_str(), locality_text(&e.locality));
+        println!(
+            "      法定代表人实名信息：姓名 {}，身份证号 {}，手机号 {}",
+            p.name,
+            p.id_number.as_str(),
+            p.phone.as_str()
+        );
+    }
+    println!("  短信验证码不真正发送，可在内置发件箱查看：{url}/authority/api/v1/dev/outbox?phone=手机号");
     Ok(())
 }
 
@@ -543,7 +698,7 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
     let data = tempfile::Builder::new()
         .prefix("yizhao-demo-")
         .tempdir()
-        .context("cannot create a temporary data folder")?;
+        .context("无法创建临时数据目录")?;
     let store = app::StoreArgs {
         data: data.path().join("server"),
         database: None,
@@ -565,10 +720,10 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
 
-    println!("yizhao demo: a fresh embedded instance, removed when you stop it.");
-    println!("  data folder: {}", data.path().display());
-    println!("  web pages:   {url}/");
-    println!("  API:         {url}/api/openapi.json");
+    println!("yizhao 演示：一个全新的内置实例，停止后即删除。");
+    println!("  数据目录：{}", data.path().display());
+    println!("  网页：    {url}/");
+    println!("  接口：    {url}/api/openapi.json");
     println!();
 
     let server = tokio::spawn(server::run(
@@ -587,17 +742,17 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
             "demo",
         )
         .await
-        .map_err(|e| anyhow::anyhow!("cannot create the reviewer: {}", e.message))?;
-    play(data.path(), &url, &services.seals)
+        .map_err(|e| anyhow::anyhow!("无法创建审核员：{}", e.message))?;
+    play(data.path(), &url)
         .await
-        .context("the demo scenario failed")?;
+        .context("演示场景未能完成")?;
     // The registration window's account, so the back office can be tried by hand.
     match db.verify_audit().await? {
         yizhao_store::AuditVerdict::Intact { records } => {
-            println!("10. 审计日志（SM3 哈希链）完整：{records} 条记录")
+            println!("6. 审计日志（SM3 哈希链）完整：{records} 条记录")
         }
         yizhao_store::AuditVerdict::Broken { seq, reason } => {
-            anyhow::bail!("audit log broken at {seq}: {reason}")
+            anyhow::bail!("审计日志在第 {seq} 条断开：{reason}")
         }
     }
     let (user, name, password) = WINDOW_STAFF;
@@ -611,10 +766,10 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
             "demo",
         )
         .await
-        .map_err(|e| anyhow::anyhow!("cannot create the window clerk: {}", e.message))?;
+        .map_err(|e| anyhow::anyhow!("无法创建窗口工作人员：{}", e.message))?;
     let phones = serve_phones(data.path(), &url, addr).await?;
     println!();
-    println!("Log in by hand — open the PC page and a phone page side by side:");
+    println!("动手试一试——把电脑页面和手机页面并排打开：");
     println!("  PC（电脑端）:     {url}/login");
     println!("  窗口后台:         {url}/backoffice/login  （用户 {user}，密码 {password}）");
     println!(
@@ -624,16 +779,49 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
     for ((who, role, folder, pw), phone) in PHONES.iter().zip(&phones) {
         println!("  手机 {who}（{role}）: {phone}  执照密码 {pw}");
         println!(
-            "      CLI: yizhao wallet --home {} --server {url} show",
+            "      命令行: yizhao wallet --home {} --server {url} show",
             data.path().join(folder).display()
         );
     }
-    println!(
-        "  On a phone page: 扫一扫 → paste the link under the PC page's QR, or upload a screenshot of it."
-    );
+    println!("  在手机页面点“扫一扫”，粘贴电脑页面二维码下方的链接，或上传二维码截图。");
     println!();
-    println!("Serving {url}/ — press Ctrl-C to stop.");
-    server.await.context("the server task failed")??;
+    newcomers(&url)?;
+    println!();
+    println!("正在服务 {url}/ ——按 Ctrl-C 停止。");
+    server.await.context("服务已异常停止")??;
     data.close()
-        .context("cannot remove the temporary data folder")
+        .context("无法删除临时数据目录")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Step 4 says the photo was adjusted: the adjustments it uploads with change the picture,
+    /// and the result still passes the quality checks.
+    #[test]
+    fn the_photo_step_really_adjusts_the_photo() {
+        let photo = yizhao_impression::sample::seal_photo(480);
+        let design = yizhao_impression::form::Design::new("bid", "round", 40, 40).unwrap();
+        let plain = yizhao_impression::form::prepare(
+            &photo,
+            &yizhao_impression::Adjustments::default(),
+            &design,
+        )
+        .unwrap();
+        let adjusted =
+            yizhao_impression::form::prepare(&photo, &demo_adjustments(), &design).unwrap();
+        assert_ne!(demo_adjustments(), yizhao_impression::Adjustments::default());
+        assert_ne!(adjusted.png, plain.png);
+        assert!(adjusted.report.passed(), "{:?}", adjusted.report.findings);
+    }
+
+    #[test]
+    fn the_newcomers_are_in_the_registry_and_not_the_scenario_company() {
+        for (name, _) in NEWCOMERS {
+            let e = demo_registry_entry(name).unwrap();
+            assert_ne!(e.name, COMPANY);
+        }
+    }
 }

@@ -167,13 +167,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     })
 }
 
-/// Logs go to stderr (stdout is for the demo's story), filtered by `RUST_LOG`, `info` by default.
+/// Logs go to stderr (stdout is for the demo's story), filtered by `RUST_LOG`, `info` by default;
+/// in colour only on a terminal and without `NO_COLOR`.
 fn init_logging() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            std::env::var_os("NO_COLOR"),
+        ))
         .init();
+}
+
+/// Whether to write ANSI colours: on a terminal, unless `NO_COLOR` is set to anything but empty
+/// (<https://no-color.org>).
+fn colour(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -247,5 +258,18 @@ async fn audit_verify(store: &app::StoreArgs) -> anyhow::Result<()> {
         yizhao_store::AuditVerdict::Broken { seq, reason } => {
             anyhow::bail!("audit log broken at record {seq}: {reason}")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colour;
+
+    #[test]
+    fn colours_only_on_a_terminal_without_no_color() {
+        assert!(colour(true, None));
+        assert!(colour(true, Some("".into())));
+        assert!(!colour(true, Some("1".into())));
+        assert!(!colour(false, None));
     }
 }

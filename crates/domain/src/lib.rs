@@ -4,6 +4,7 @@
 pub mod authority;
 pub mod ids;
 pub mod member;
+pub mod notice;
 pub mod qr;
 pub mod registry;
 pub mod seal;

@@ -6,6 +6,7 @@
 //! every bad field with the line it is on, and nothing else.
 
 mod demo;
+mod divisions;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -14,6 +15,7 @@ use std::str::FromStr;
 use crate::ids::{IdNumber, Uscc};
 
 pub use demo::{demo_people, demo_person, demo_registry, demo_registry_entry};
+pub use divisions::{division_name, locality_text};
 
 /// One market entity as the registry holds it: the face fields of its business license.
 #[derive(Debug, Clone, PartialEq, Eq)]

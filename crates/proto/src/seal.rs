@@ -226,6 +226,9 @@ pub struct SealItem {
     pub made_at: i64,
     /// Replaced by a newer seal of the type.
     pub superseded: bool,
+    /// The impression it was made from (its picture is the seal's).
+    #[serde(default)]
+    pub impression_id: String,
 }
 
 /// A seal the signing license may collect, and how (R14, R16).
@@ -262,6 +265,10 @@ pub struct CollectedSeal {
     /// The `SESeal` (DER).
     #[serde(with = "crate::b64")]
     pub der: Vec<u8>,
+    /// Whether it may be used now: false once its seal is replaced (已替换) or the grant it
+    /// came through ended (已失效).
+    #[serde(default)]
+    pub usable: bool,
 }
 
 /// Payload of `collections.delete`.

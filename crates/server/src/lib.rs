@@ -66,6 +66,10 @@ pub fn router(services: &Services) -> Router {
         )
         .merge(platform::http::wallet_routes(services.platform.clone()))
         .merge(pages::routes(services))
+        .fallback({
+            let name = services.platform.config().name.clone();
+            move |uri: axum::http::Uri| pages::not_found(uri, name)
+        })
         .layer(axum::middleware::map_response(security_headers))
 }
 

@@ -13,7 +13,7 @@ pub fn role(code: &str) -> &str {
     match code {
         "legal_representative" => "法定代表人",
         "license_admin" => "证照管理员",
-        "agent" => "办事人",
+        "agent" => "执照办事人员",
         other => other,
     }
 }
@@ -74,7 +74,10 @@ fn offer_line(o: &LicenseOffer) -> String {
 
 /// The licenses of a locality.
 pub fn license_list(l: &LicenseList) -> String {
-    let mut out = format!("登记地 {}\n可下载执照记录:", l.locality);
+    let mut out = format!(
+        "登记地 {}\n可下载执照记录:",
+        yizhao_domain::registry::locality_text(&l.locality)
+    );
     if l.downloadable.is_empty() {
         out.push_str("\n  （无）");
     }
@@ -135,7 +138,7 @@ pub fn stored_license_full(l: &StoredLicense) -> String {
         ("住所", &f.domicile),
         ("经营范围", &f.business_scope),
         ("登记机关", &f.registration_authority),
-        ("登记地", &f.locality),
+        ("登记地", &yizhao_domain::registry::locality_text(&f.locality)),
     ];
     let mut out = format!(
         "执照编号 {}\n持有角色 {}\n下载时间 {}",

@@ -108,6 +108,18 @@ pub struct CollectedSummary {
     pub grant_id: Option<String>,
     /// Whether this phone holds it.
     pub on_this_phone: bool,
+    /// Whether it may be used now (false: its seal was replaced, or its grant ended).
+    pub usable: bool,
+    /// The seal's picture (PNG) as its `SESeal` carries it, if it is a PNG.
+    #[serde(skip)]
+    pub picture_png: Option<Vec<u8>>,
+}
+
+/// The PNG picture a `SESeal` carries, if it parses and its picture is a PNG.
+pub fn seal_picture_png(der: &[u8]) -> Option<Vec<u8>> {
+    let seal = yizhao_ses::Seal::from_der(der).ok()?;
+    let p = &seal.info().picture;
+    (p.kind.eq_ignore_ascii_case("PNG") && p.data.starts_with(b"\x89PNG")).then(|| p.data.clone())
 }
 
 fn refused(code: &str, message: impl Into<String>) -> WalletError {
@@ -444,6 +456,8 @@ impl Wallet {
             .into_iter()
             .map(|c| CollectedSummary {
                 on_this_phone: local.iter().any(|h| h.collection_id == c.collection_id),
+                picture_png: seal_picture_png(&c.der),
+                usable: c.usable,
                 collection_id: c.collection_id,
                 seal: c.seal,
                 grant_id: c.grant_id,
@@ -645,9 +659,11 @@ mod tests {
                 valid: (1_795_000_000, 1_952_680_000),
                 made_at: 1_795_000_000,
                 superseded: false,
+                impression_id: "1a".into(),
             },
             grant_id: None,
             der: vec![0x30, 0x03, 0x02, 0x01, 0x04],
+            usable: true,
         }
     }
 

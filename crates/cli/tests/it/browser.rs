@@ -777,7 +777,7 @@ impl Demo {
             if line.trim_start().starts_with("手机 张伟") {
                 phone = Some((words[2].to_owned(), words[4].to_owned()));
             }
-            if line.starts_with("Serving") {
+            if line.starts_with("正在服务") {
                 break;
             }
         }
@@ -977,6 +977,10 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
     phone.wait_text("#result", "印模已上传").await;
     phone.shot("impression-uploaded").await;
 
+    // 《电子印章制作与使用须知》 opens on the phone.
+    phone.goto(&format!("{}/seals/notice", phone_server.url)).await;
+    phone.wait_text("#notice", "电子印章制作与使用须知").await;
+
     // A reviewer approves it on the back office.
     let reviewer = driver.browser("seal-reviewer", 1280, 900).await;
     reviewer
@@ -990,6 +994,9 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
         .click("section.impression form[id^='approve-'] button")
         .await;
     reviewer.wait_text("#review-result", "通过").await;
+    // Back on the queue (post/redirect/get), the outcome names the entity.
+    reviewer.wait_path("/backoffice/reviews").await;
+    assert!(reviewer.text("#review-result").await.contains(COMPANY));
     reviewer.shot("approved").await;
 
     // On the phone: the upload is valid, the seal was made; the legal representative collects it.
@@ -1002,8 +1009,13 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
     phone.click("#seal-collectable").await;
     phone.click(".collectable-seal .seal-collect").await;
     phone.wait_text("#result", "已领取印章").await;
+    // Collected: no longer offered (issue #15: it stayed and could be collected again).
+    phone.find("#no-collectable").await;
     phone.fill("#password", DEVICE_PASSWORD).await;
     phone.click("#seal-mine").await;
+    // Listed once, with the seal's picture.
+    phone.find(".my-seal img.seal-picture").await;
+    assert_eq!(phone.driver.find_all(thirtyfour::By::Css(".my-seal")).await.unwrap().len(), 1);
     let export = phone.find(".my-seal .seal-export").await;
     let href = export.attr("href").await.unwrap().unwrap_or_default();
     assert!(href.starts_with("/seals/export/"), "{href}");

@@ -6,6 +6,7 @@
 #[cfg(unix)]
 mod browser;
 mod cli;
+mod demo;
 mod errors;
 #[cfg(unix)]
 mod harness;

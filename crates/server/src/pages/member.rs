@@ -226,7 +226,12 @@ fn field_views(b: &BasicInfo) -> Vec<FieldView> {
         .map(|(name, value)| FieldView {
             id: name.replace('_', "-"),
             label: field_label(name),
-            value: value.to_owned(),
+            // 登记地 by its name, not only its division code.
+            value: if name == "locality" {
+                yizhao_domain::registry::locality_text(value)
+            } else {
+                value.to_owned()
+            },
         })
         .collect()
 }

@@ -24,7 +24,7 @@ use crate::platform::Platform;
 use crate::seal::Seals;
 
 /// The templates, by name.
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 13] = [
     ("base.html", include_str!("../../templates/pc/base.html")),
     (
         "member.html",
@@ -54,6 +54,7 @@ const TEMPLATES: [(&str, &str); 12] = [
         include_str!("../../templates/pc/bo_reviews.html"),
     ),
     ("seals.html", include_str!("../../templates/pc/seals.html")),
+    ("notice.html", include_str!("../../templates/pc/notice.html")),
     (
         "impression.html",
         include_str!("../../templates/pc/impression.html"),
@@ -238,6 +239,36 @@ pub fn routes(services: &Services) -> Router {
             seals: services.seals.clone(),
             drafts: Arc::default(),
         })
+}
+
+/// The paths whose unknown routes answer JSON: the APIs and the phone's QR endpoints.
+const API_PATHS: [&str; 6] = [
+    "/api/",
+    "/authority/api/",
+    "/platform/api/",
+    "/seal/api/",
+    "/qr/",
+    "/healthz",
+];
+
+/// What no route matches: the JSON error envelope under the APIs, and a page of ours (in
+/// Chinese, with a way back to the home page) everywhere else.
+pub(crate) async fn not_found(uri: axum::http::Uri, platform_name: String) -> Response {
+    let error = ApiError::not_found("request.not_found", "您访问的页面不存在，请检查网址。");
+    if API_PATHS.iter().any(|p| uri.path().starts_with(p)) {
+        return error.into_response();
+    }
+    render(
+        StatusCode::NOT_FOUND,
+        "error.html",
+        minijinja::context! {
+            platform_name,
+            code => error.code,
+            message => error.message,
+            back => "/",
+            title => "页面不存在",
+        },
+    )
 }
 
 /// Unix seconds as Beijing time (UTC+8), `2026-11-29 12:05`.

@@ -6,9 +6,9 @@
 
 use axum::Router;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use yizhao_domain::seal::{Review, Shape};
@@ -17,6 +17,20 @@ use yizhao_proto::seal as api;
 use super::backoffice::{STAFF_SCOPE, staff_token};
 use super::{CsrfForm, PageError, PageState, beijing_time, render};
 use crate::error::ApiError;
+use crate::seal::ReviewEntry;
+
+/// An id as a query value (ids are hex; anything else is escaped).
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
 
 /// The review page.
 const REVIEWS: &str = "/backoffice/reviews";
@@ -36,6 +50,8 @@ type S = State<PageState>;
 struct QueueItem {
     id: String,
     uscc: String,
+    entity_name: String,
+    uploader: String,
     seal_type_name: String,
     shape_name: &'static str,
     size: String,
@@ -48,6 +64,7 @@ struct QueueItem {
 struct Reviewed {
     id: String,
     uscc: String,
+    entity_name: String,
     seal_type_name: String,
     state: String,
     state_name: String,
@@ -93,7 +110,7 @@ impl PageState {
 async fn queue_page(
     st: &PageState,
     token: &str,
-    reviewed: Option<api::ImpressionItem>,
+    reviewed: Option<ReviewEntry>,
     error: Option<ApiError>,
 ) -> Result<Response, PageError> {
     let user = st
@@ -103,11 +120,13 @@ async fn queue_page(
         .map_err(|e| st.review_error(e))?;
     let items: Vec<QueueItem> = st
         .seals
-        .review_queue()
+        .review_queue_detailed()
         .await
         .map_err(|e| st.review_error(e))?
         .into_iter()
-        .map(|i| QueueItem {
+        .map(|ReviewEntry { item: i, entity_name, uploader }| QueueItem {
+            entity_name,
+            uploader,
             shape_name: shape_name(&i.shape),
             size: size_text(i.size_mm),
             uploaded: beijing_time(i.uploaded_at),
@@ -117,7 +136,8 @@ async fn queue_page(
             findings: i.findings,
         })
         .collect();
-    let reviewed = reviewed.map(|i| Reviewed {
+    let reviewed = reviewed.map(|ReviewEntry { item: i, entity_name, .. }| Reviewed {
+        entity_name,
         id: i.id,
         uscc: i.uscc,
         seal_type_name: i.seal_type_name,
@@ -141,9 +161,30 @@ async fn queue_page(
     ))
 }
 
-async fn queue(State(st): S, h: HeaderMap) -> Result<Response, PageError> {
+/// `?reviewed={id}`: the impression just decided on, shown at the top of the queue.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct QueueQuery {
+    reviewed: Option<String>,
+}
+
+async fn queue(
+    State(st): S,
+    h: HeaderMap,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, PageError> {
     let token = staff_token(&h)?;
-    queue_page(&st, &token, None, None).await
+    // Only a decided impression is shown as an outcome (a pending one is still in the queue).
+    let reviewed = match q.reviewed.as_deref() {
+        Some(id) if id.len() <= 64 => st
+            .seals
+            .review_entry_of(id)
+            .await
+            .ok()
+            .filter(|e| e.item.state != "pending"),
+        _ => None,
+    };
+    queue_page(&st, &token, reviewed, None).await
 }
 
 /// Decide on impression `id` as the reviewer of `token`, and show the queue again.
@@ -159,7 +200,13 @@ async fn decide(
         .await
         .map_err(|e| st.review_error(e))?;
     match st.seals.review(&user.username, id, decision).await {
-        Ok(item) => queue_page(st, token, Some(item), None).await,
+        // Post/redirect/get: the queue again, the outcome at its top, and a reload that does
+        // not post the decision again.
+        Ok(item) => Ok(axum::response::Redirect::to(&format!(
+            "{REVIEWS}?reviewed={}",
+            urlencode(&item.id)
+        ))
+        .into_response()),
         Err(e) if e.status.is_server_error() => Err(st.review_error(e)),
         Err(e) => queue_page(st, token, None, Some(e)).await,
     }

@@ -47,6 +47,25 @@ pub(super) fn routes() -> Router<PageState> {
                 .layer(DefaultBodyLimit::max(PHOTO_MAX_BYTES + 64 * 1024)),
         )
         .route("/seals/impressions/{file}", get(picture))
+        .route("/seals/notice", get(notice))
+}
+
+/// `GET /seals/notice`: 《电子印章制作与使用须知》, which 添加印模 asks to accept; open to
+/// anyone (it is the terms, not the entity's data).
+async fn notice(State(st): S) -> Response {
+    let sections: Vec<minijinja::Value> = yizhao_domain::notice::SECTIONS
+        .iter()
+        .map(|(heading, paragraphs)| minijinja::context! { heading, paragraphs })
+        .collect();
+    render(
+        StatusCode::OK,
+        "notice.html",
+        minijinja::context! {
+            platform_name => st.name(),
+            title => yizhao_domain::notice::TITLE,
+            sections,
+        },
+    )
 }
 
 /// Photos chosen on the impression page, kept from its preview to its upload per browser
@@ -123,6 +142,7 @@ struct SealView {
     made: String,
     valid_until: String,
     superseded: bool,
+    impression_id: String,
 }
 
 #[derive(Deserialize)]
@@ -155,6 +175,7 @@ async fn seals(
             id: s.id,
             name: s.name,
             superseded: s.superseded,
+            impression_id: s.impression_id,
         })
         .collect();
     let empty = records.open.is_empty() && records.valid.is_empty() && records.invalid.is_empty();

@@ -57,9 +57,11 @@ impl Seals {
         actor: &Actor,
     ) -> Result<Vec<api::Collectable>, ApiError> {
         let kind = self.entity_kind(tx, &actor.license.uscc).await?;
+        let held = self.held_seal_ids(tx, actor).await?;
         let mut out = Vec::new();
         for s in tx.seals_of_entity(&actor.license.uscc).await? {
-            if s.superseded_at.is_some() {
+            // A replaced seal, or one this license holds already, is not offered.
+            if s.superseded_at.is_some() || held.contains(&s.id) {
                 continue;
             }
             let grants = self.grants_for(tx, actor, &s.seal_type).await?;
@@ -88,6 +90,16 @@ impl Seals {
             .ok_or_else(|| {
                 ApiError::not_found("seal.not_found", "未找到可领取的印章（或已被新印章替换）。")
             })?;
+        // One live collection of a seal per license: collecting again would only list the same
+        // seal twice. The signed request holds its entity's lock (see `Authority::actor`), so
+        // racing collections of one license take turns and all but the first see the first.
+        if self.held_seal_ids(tx, actor).await?.contains(&seal.id) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "seal.already_collected",
+                "您已领取过这枚印章，可在“我的印章”中查看；如需重新领取，请先删除原领取记录。",
+            ));
+        }
         let kind = self.entity_kind(tx, &seal.uscc).await?;
         let grants = self.grants_for(tx, actor, &seal.seal_type).await?;
         let grant_id = match rules::check_collect(kind, actor.role, !grants.is_empty())? {
@@ -138,6 +150,7 @@ impl Seals {
             seal: seal_item(&seal),
             grant_id: row.grant_id,
             der: row.seal,
+            usable: true,
         })
     }
 
@@ -156,11 +169,13 @@ impl Seals {
                 .seal(&c.seal_id)
                 .await?
                 .ok_or_else(|| ApiError::internal(&"collection without its seal"))?;
+            let usable = self.usable(tx, &c, &seal).await?;
             out.push(api::CollectedSeal {
                 collection_id: c.id,
                 seal: seal_item(&seal),
                 grant_id: c.grant_id,
                 der: c.seal,
+                usable,
             });
         }
         Ok(out)
@@ -203,13 +218,34 @@ impl Seals {
         let Some(c) = tx.seal_collection(collection_id).await? else {
             return Ok(false);
         };
-        if c.deleted_at.is_some() {
-            return Ok(false);
-        }
         let Some(seal) = tx.seal(&c.seal_id).await? else {
             return Ok(false);
         };
-        if seal.superseded_at.is_some() {
+        self.usable(&mut tx, &c, &seal).await
+    }
+
+    /// The ids of the seals the actor's license holds (live collections).
+    async fn held_seal_ids(
+        &self,
+        tx: &mut Transaction,
+        actor: &Actor,
+    ) -> Result<Vec<String>, ApiError> {
+        Ok(tx
+            .seal_collections_of_license(&actor.license.serial)
+            .await?
+            .into_iter()
+            .map(|c| c.seal_id)
+            .collect())
+    }
+
+    /// Whether collection `c` of `seal` may be used now (see [`Self::collection_usable`]).
+    async fn usable(
+        &self,
+        tx: &mut Transaction,
+        c: &SealCollectionRow,
+        seal: &SealRow,
+    ) -> Result<bool, ApiError> {
+        if c.deleted_at.is_some() || seal.superseded_at.is_some() {
             return Ok(false);
         }
         Ok(match &c.grant_id {

@@ -25,6 +25,17 @@ fn refusal(r: Refusal) -> ApiError {
     ApiError::bad_request(&r.code, r.message)
 }
 
+/// An impression as the reviewer sees it: with the entity's name and who uploaded it.
+#[derive(Debug, Clone)]
+pub struct ReviewEntry {
+    /// The impression.
+    pub item: api::ImpressionItem,
+    /// The entity's registered name (empty if the registry does not know it).
+    pub entity_name: String,
+    /// Who uploaded it: "张伟（法定代表人）".
+    pub uploader: String,
+}
+
 pub(super) fn item(r: &ImpressionRow) -> api::ImpressionItem {
     let findings = serde_json::from_str::<Vec<api::QualityFinding>>(&r.quality).unwrap_or_default();
     let state = ImpressionState::parse(&r.state);
@@ -56,6 +67,7 @@ pub(super) fn seal_item(s: &SealRow) -> api::SealItem {
         valid: (s.valid_start, s.valid_end),
         made_at: s.made_at,
         superseded: s.superseded_at.is_some(),
+        impression_id: s.impression_id.clone(),
     }
 }
 
@@ -169,6 +181,65 @@ impl Seals {
             .iter()
             .map(item)
             .collect())
+    }
+
+    /// The review queue as the reviewer's page shows it: each pending impression with its
+    /// entity's name and who uploaded it.
+    pub async fn review_queue_detailed(&self) -> Result<Vec<ReviewEntry>, ApiError> {
+        let mut tx = self.db.read().await?;
+        let rows = tx
+            .impressions_in_state(ImpressionState::Pending.as_str())
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(self.review_entry(&mut tx, r).await?);
+        }
+        Ok(out)
+    }
+
+    /// One impression as the reviewer's page shows it (the outcome of a review).
+    pub async fn review_entry_of(&self, id: &str) -> Result<ReviewEntry, ApiError> {
+        let mut tx = self.db.read().await?;
+        let row = tx
+            .impression(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("seal.impression_not_found", "未找到该印模。"))?;
+        self.review_entry(&mut tx, &row).await
+    }
+
+    async fn review_entry(
+        &self,
+        tx: &mut Transaction,
+        r: &ImpressionRow,
+    ) -> Result<ReviewEntry, ApiError> {
+        let entity = tx.enterprise(&r.uscc).await?;
+        let entity_name = entity.as_ref().map(|e| e.name.clone()).unwrap_or_default();
+        // The uploader: the holder of the license that signed the upload — the legal
+        // representative, or the person a grant names.
+        let uploader = match tx.license(&r.uploaded_by).await? {
+            Some(l) => {
+                let role = yizhao_domain::authority::Role::parse(&l.role)
+                    .map_or("", yizhao_domain::authority::Role::label);
+                let name = match &l.grant_id {
+                    Some(g) => tx.grant(g).await?.map(|g| g.name),
+                    None => entity
+                        .as_ref()
+                        .filter(|e| e.lr_id_number == l.id_number)
+                        .map(|e| e.lr_name.clone()),
+                };
+                match name {
+                    Some(n) if !role.is_empty() => format!("{n}（{role}）"),
+                    Some(n) => n,
+                    None => role.to_owned(),
+                }
+            }
+            None => String::new(),
+        };
+        Ok(ReviewEntry {
+            item: item(r),
+            entity_name,
+            uploader,
+        })
     }
 
     /// An impression's processed picture (PNG), for the reviewer's and the uploader's pages.

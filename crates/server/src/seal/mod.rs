@@ -11,7 +11,7 @@ pub mod http;
 mod impressions;
 pub mod keys;
 
-pub use impressions::MAX_PICTURE_BYTES;
+pub use impressions::{MAX_PICTURE_BYTES, ReviewEntry};
 pub use keys::{Rotation, SealKeys};
 
 use std::sync::{Arc, PoisonError, RwLock};

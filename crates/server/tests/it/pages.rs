@@ -362,7 +362,9 @@ async fn register_home_credit_and_logout_through_the_pages() {
             p.text("credit-registration-authority"),
             face.registration_authority
         );
-        assert_eq!(p.text("credit-locality"), face.locality);
+        // 登记地 by its name (issue #15: the division code alone).
+        assert_eq!(p.text("credit-locality"), "湖北省宜昌市西陵区（420502）");
+        assert_eq!(face.locality, "420502");
         assert!(p.has("credit-sync") && !p.has("credit-changes"));
         let credit_csrf = p.csrf();
         assert_eq!(credit_csrf, home_csrf);
@@ -943,7 +945,15 @@ async fn a_reviewer_approves_and_rejects_impressions_in_the_back_office() {
         assert!(!p.has("review-result"));
         assert_eq!(app.seals.review_queue().await.unwrap().len(), 2);
 
-        // Refused with a reason.
+        // The queue names the entity and who uploaded (issue #15: it showed the code only).
+        for id in [&first, &second] {
+            let card = p.html.split(&format!("id=\"impression-{id}\"")).nth(1).unwrap();
+            let card = &card[..card.find("</section>").unwrap()];
+            assert!(card.contains(ENTITY), "{card}");
+            assert!(card.contains("张伟（法定代表人）"), "{card}");
+        }
+
+        // Refused with a reason: back to the queue (post/redirect/get), the outcome at its top.
         let p = post(
             &app,
             &mut r,
@@ -951,15 +961,26 @@ async fn a_reviewer_approves_and_rejects_impressions_in_the_back_office() {
             &[("csrf", &csrf), ("reason", "印文模糊，请重新拍照")],
         )
         .await;
+        let to = format!("/backoffice/reviews?reviewed={second}");
+        assert_eq!(redirect(&p), (StatusCode::SEE_OTHER, Some(to.as_str())));
+        let p = get(&app, &mut r, &to).await;
         assert_eq!(p.status, StatusCode::OK, "{}", p.html);
         assert!(p.html.contains("data-state=\"rejected\""));
-        assert!(p.text("review-result").contains("印文模糊，请重新拍照"));
+        let result = p.text("review-result");
+        assert!(result.contains("印文模糊，请重新拍照") && result.contains(ENTITY), "{result}");
+        assert!(p.html.find("review-result").unwrap() < p.html.find("<h1>").unwrap());
         assert!(!p.has(&format!("impression-{second}")));
         // Approved: the seal is made.
         let p = post(&app, &mut r, &approve_first, &[("csrf", &csrf)]).await;
-        assert_eq!(p.status, StatusCode::OK, "{}", p.html);
+        let to = format!("/backoffice/reviews?reviewed={first}");
+        assert_eq!(redirect(&p), (StatusCode::SEE_OTHER, Some(to.as_str())));
+        let p = get(&app, &mut r, &to).await;
         assert!(p.html.contains("data-state=\"approved\""));
+        assert!(p.text("review-result").contains("已制作印章"));
         assert_eq!(p.text("reviews-empty"), "暂无待审核的印模。");
+        // A pending or unknown id shows no outcome.
+        let p = get(&app, &mut r, "/backoffice/reviews?reviewed=nope").await;
+        assert!(!p.has("review-result"));
         assert!(app.seals.review_queue().await.unwrap().is_empty());
         let records = app.seals.records_of(&uscc).await.unwrap();
         assert_eq!(records.valid[0].id, first);
@@ -1037,8 +1058,18 @@ async fn the_member_sees_its_impressions_and_seals() {
         assert!(section("uploads-invalid").contains(&first));
         let made = section("seals-made");
         assert_eq!(made.matches("<tr").count(), 2);
-        assert!(made.contains("已被替换") && made.contains("有效"));
+        assert!(made.contains("已替换") && made.contains("有效"));
         assert!(made.contains("投标专用章"));
+        // Each seal with its picture (issue #15: the lists had none), which the member may open.
+        for id in [&first, &newer] {
+            let src = format!("src=\"/seals/impressions/{id}.png\"");
+            assert!(made.contains(&src), "{made}");
+        }
+        let (s, h, _) = pc
+            .send(&app, Method::GET, &format!("/seals/impressions/{newer}.png"), None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(h["content-type"], "image/png");
     })
     .await;
 }
@@ -1068,6 +1099,57 @@ async fn every_response_carries_the_security_headers() {
             assert_eq!(h["x-frame-options"], "DENY", "{path}");
             assert_eq!(h["referrer-policy"], "same-origin", "{path}");
         }
+    })
+    .await;
+}
+
+/// Issue #15: an unknown page is a page of ours (Chinese, 404, with a way home); under the APIs
+/// it is the JSON error envelope. 《电子印章制作与使用须知》 opens, to anyone, from the
+/// impression page that asks to accept it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_pages_and_the_seal_notice_are_pages_of_ours() {
+    on_both(|t| async move {
+        let app = TestApp::new(t.db).await;
+        let mut anon = Browser { cookie: None };
+        for path in ["/no-such-page", "/seals/no/such", "/backoffice/nowhere"] {
+            let p = get(&app, &mut anon, path).await;
+            assert_eq!(p.status, StatusCode::NOT_FOUND, "{path}");
+            assert_eq!(p.code("error"), "request.not_found");
+            assert_eq!(p.text("error-message"), "您访问的页面不存在，请检查网址。");
+            assert!(p.html.contains("<h1>页面不存在</h1>"), "{}", p.html);
+            assert!(p.has("error-back") && p.html.contains("返回"));
+        }
+        for path in [
+            "/platform/api/v1/nope",
+            "/authority/api/v1/nope",
+            "/seal/api/v1/nope",
+            "/api/nope",
+        ] {
+            let (s, v) = app.call(Method::GET, path, None, None).await;
+            assert_eq!(
+                (s, v["error"]["code"].as_str()),
+                (StatusCode::NOT_FOUND, Some("request.not_found")),
+                "{path}"
+            );
+        }
+
+        let p = get(&app, &mut anon, "/seals/notice").await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(p.html.contains("《电子印章制作与使用须知》"));
+        for (heading, paragraphs) in yizhao_domain::notice::SECTIONS {
+            assert!(p.html.contains(heading), "{heading}");
+            assert!(p.html.contains(paragraphs[0]), "{heading}");
+        }
+        // The impression page links to it.
+        let zw = legal_rep(&app).await;
+        let mut pc = Browser { cookie: None };
+        login(&app, &zw, &mut pc).await;
+        register_bidder(&app, &mut pc).await;
+        let p = get(&app, &mut pc, "/seals/impression").await;
+        assert!(p.html.contains("href=\"/seals/notice\""), "{}", p.html);
+        // The credit database shows 登记地 by its name.
+        let p = get(&app, &mut pc, "/credit").await;
+        assert!(p.html.contains("湖北省宜昌市西陵区（420502）"), "{}", p.html);
     })
     .await;
 }

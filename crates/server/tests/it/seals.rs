@@ -536,3 +536,81 @@ async fn an_impression_is_uploaded_reviewed_made_and_collected() {
     })
     .await;
 }
+
+/// An uploaded and approved impression: the entity's live seal of type `bid`.
+async fn made_seal(app: &TestApp, zw: &Phone) -> api::SealItem {
+    let (s, v) = seal(app, zw, "impressions.upload", upload(processed_seal(), true)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let up: api::ImpressionItem = serde_json::from_value(v).unwrap();
+    app.seals
+        .review("qiankun", &up.id, &yizhao_domain::seal::Review::Approve)
+        .await
+        .unwrap();
+    let (_, v) = seal(app, zw, "seals.list", json!({"uscc": uscc()})).await;
+    let seals: Vec<api::SealItem> = serde_json::from_value(v).unwrap();
+    seals.into_iter().find(|s| !s.superseded).unwrap()
+}
+
+// Issue #15: a license collects a seal once. Fifteen collections racing for one seal store one;
+// a collected seal leaves 可领取; collecting it again is refused with `seal.already_collected`;
+// 我的印章 lists it once, and marks it replaced (not usable) once a new seal replaces it. On
+// both backends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seal_is_collected_once_even_by_racing_requests() {
+    on_both(|t| async move {
+        let app = TestApp::new(t.db.clone()).await;
+        let zw = holder(&app, "张伟").await;
+        let first = made_seal(&app, &zw).await;
+        assert!(!first.impression_id.is_empty());
+
+        let collect = json!({"seal_id": first.id});
+        let answers = futures_util::future::join_all(
+            (0..15).map(|_| seal(&app, &zw, "seals.collect", collect.clone())),
+        )
+        .await;
+        let ok = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+        for (s, v) in &answers {
+            assert!(
+                *s == StatusCode::OK
+                    || (*s == StatusCode::CONFLICT && code(v) == "seal.already_collected"),
+                "{s} {v}"
+            );
+        }
+        assert_eq!(ok, 1, "[{}]", t.backend);
+        let (_, v) = seal(&app, &zw, "seals.mine", json!({})).await;
+        let mine: Vec<api::CollectedSeal> = serde_json::from_value(v).unwrap();
+        assert_eq!(mine.len(), 1, "[{}]", t.backend);
+        assert!(mine[0].usable && !mine[0].seal.superseded);
+
+        // Collected: no longer offered, and refused again with a message a person reads.
+        let (_, v) = seal(&app, &zw, "seals.collectable", json!({})).await;
+        assert_eq!(v, json!([]));
+        let (s, v) = seal(&app, &zw, "seals.collect", collect.clone()).await;
+        assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "seal.already_collected"));
+        assert!(v["error"]["message"].as_str().unwrap().contains("我的印章"), "{v}");
+
+        // Deleted, it is offered and collected again (once).
+        let del = json!({"collection_id": mine[0].collection_id});
+        let (s, _) = seal(&app, &zw, "collections.delete", del).await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, v) = seal(&app, &zw, "seals.collectable", json!({})).await;
+        let can: Vec<api::Collectable> = serde_json::from_value(v).unwrap();
+        assert_eq!(can.len(), 1);
+        let (s, v) = seal(&app, &zw, "seals.collect", collect.clone()).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+
+        // A new seal replaces it: 我的印章 marks the old one, and offers the new one.
+        let second = made_seal(&app, &zw).await;
+        let (_, v) = seal(&app, &zw, "seals.mine", json!({})).await;
+        let mine: Vec<api::CollectedSeal> = serde_json::from_value(v).unwrap();
+        assert_eq!(mine.len(), 1);
+        assert!(mine[0].seal.superseded && !mine[0].usable, "{mine:?}");
+        let (_, v) = seal(&app, &zw, "seals.collectable", json!({})).await;
+        let can: Vec<api::Collectable> = serde_json::from_value(v).unwrap();
+        assert_eq!(
+            can.iter().map(|c| c.seal.id.as_str()).collect::<Vec<_>>(),
+            [second.id.as_str()]
+        );
+    })
+    .await;
+}

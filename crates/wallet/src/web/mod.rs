@@ -106,6 +106,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/impression.html"),
     ),
     ("agents.html", include_str!("../../templates/agents.html")),
+    ("notice.html", include_str!("../../templates/notice.html")),
     (
         "password.html",
         include_str!("../../templates/password.html"),
@@ -188,6 +189,7 @@ pub fn router(wallet: Wallet) -> Result<Router> {
         .route("/seals/collect", post(seals::collect))
         .route("/seals/delete", post(seals::delete))
         .route("/seals/export/{id}", get(seals::export))
+        .route("/seals/notice", get(seals::notice))
         .route("/seals/admins", get(seal_grants::admins_page))
         .route("/seals/admins/list", post(seal_grants::admins_list))
         .route("/seals/admins/add", post(seal_grants::admins_add))

@@ -23,10 +23,12 @@ struct LicenseRow {
 
 /// `GET /`: 电子营业执照 — the licenses held, each with its status at the authority.
 pub(super) async fn home(State(app): State<App>) -> Response {
+    let mut roles = Vec::new();
     let (rows, error) = match app.wallet.home().licenses() {
         Ok(all) => {
             let mut rows = Vec::with_capacity(all.len());
             for l in all {
+                roles.push(l.role.clone());
                 // The authority's word on each license; "未知" when it cannot be reached.
                 let status = match app.wallet.status(&l.license_id, None).await {
                     Ok(body) => render::status_name(&body.status).to_owned(),
@@ -44,7 +46,15 @@ pub(super) async fn home(State(app): State<App>) -> Response {
         }
         Err(e) => (Vec::new(), Some(PageError::from(e))),
     };
-    let ctx = context! { licenses => rows };
+    // The menu offers what a license of this phone may do: only a legal representative names
+    // license admins (R5); a legal representative or a license admin authorizes agents (R7).
+    // A phone without licenses sees both (they lead to 下载执照 first).
+    let any = |codes: &[&str]| roles.is_empty() || roles.iter().any(|r| codes.contains(&r.as_str()));
+    let ctx = context! {
+        licenses => rows,
+        can_admins => any(&["legal_representative"]),
+        can_agents => any(&["legal_representative", "license_admin"]),
+    };
     app.page("index.html", ctx, error.as_ref())
 }
 

@@ -80,7 +80,22 @@ pub(super) async fn page(State(app): State<App>) -> Response {
 
 fn render_seals(app: &App, license: &str, shown: Value, error: Option<&PageError>) -> Response {
     let (licenses, chosen) = licenses(app, license);
-    let ctx = context! { licenses => licenses, chosen => chosen, ..shown };
+    // Offer what a license of this phone may do: an agent uploads no impression (R13) and only
+    // the legal representative names seal admins (R15). Without licenses, everything is shown.
+    let roles: Vec<String> = app
+        .wallet
+        .home()
+        .licenses()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|l| l.role)
+        .collect();
+    let any = |codes: &[&str]| roles.is_empty() || roles.iter().any(|r| codes.contains(&r.as_str()));
+    let menu = context! {
+        can_upload => any(&["legal_representative", "license_admin"]),
+        can_seal_admins => any(&["legal_representative"]),
+    };
+    let ctx = context! { licenses => licenses, chosen => chosen, menu => menu, ..shown };
     app.page("seals.html", ctx, error)
 }
 
@@ -173,6 +188,8 @@ async fn mine(
                 seal => seal_row(&c.seal),
                 on_this_phone => c.on_this_phone,
                 grant_id => c.grant_id.as_deref(),
+                usable => c.usable,
+                picture => c.picture_png.as_deref().map(data_url),
             }
         })
         .collect();
@@ -215,6 +232,23 @@ pub(super) async fn export(State(app): State<App>, Path(id): Path<String>) -> Re
             .into_response(),
         Err(e) => render_seals(&app, "", context! {}, Some(&PageError::from(e))),
     }
+}
+
+/// The sections of 《电子印章制作与使用须知》 for a template.
+pub(crate) fn notice_sections() -> Vec<Value> {
+    yizhao_domain::notice::SECTIONS
+        .iter()
+        .map(|(heading, paragraphs)| context! { heading, paragraphs })
+        .collect()
+}
+
+/// `GET /seals/notice`: 《电子印章制作与使用须知》, which 添加印模 asks to accept.
+pub(super) async fn notice(State(app): State<App>) -> Response {
+    let ctx = context! {
+        title => yizhao_domain::notice::TITLE,
+        sections => notice_sections(),
+    };
+    app.page("notice.html", ctx, None)
 }
 
 /// `GET /seals/impression`: 添加印模.
