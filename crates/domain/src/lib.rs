@@ -3,10 +3,12 @@
 
 pub mod authority;
 pub mod ids;
+pub mod login;
 pub mod member;
 pub mod qr;
 pub mod registry;
 pub mod seal;
+pub mod text;
 pub mod time;
 
 /// Whether `a` and `b` are equal, in time that depends on their lengths only: the one
