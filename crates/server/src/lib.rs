@@ -4,6 +4,7 @@
 mod audit;
 pub mod authority;
 mod cert_keys;
+pub mod client;
 pub mod cookies;
 pub mod error;
 pub mod openapi;
