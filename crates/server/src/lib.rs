@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod pages;
 pub mod platform;
 pub mod rng;
+pub mod same_origin;
 pub mod seal;
 mod signed;
 
@@ -67,6 +68,13 @@ pub fn router(services: &Services) -> Router {
         )
         .merge(platform::http::wallet_routes(services.platform.clone()))
         .merge(pages::routes(services))
+        .layer(axum::middleware::from_fn_with_state(
+            same_origin::SameOrigin {
+                platform_name: services.platform.config().name.clone(),
+                public_url: services.platform.config().public_url.clone(),
+            },
+            same_origin::guard,
+        ))
         .layer(axum::middleware::map_response(security_headers))
 }
 

@@ -17,8 +17,6 @@ use crate::pages::{Page, enc, get, page, post, upload_impression};
 use crate::qr::{Browser, legal_rep};
 use crate::{TestApp, code};
 
-const API: &str = "/platform/api/v1";
-
 const PASSWORD: &str = "window-pass-1";
 
 async fn staff(app: &TestApp, username: &str, role: BackOfficeRole) {
@@ -193,6 +191,143 @@ async fn racing_guesses_check_at_most_the_limit() {
             .await
             .unwrap_err();
         assert_eq!(e.code, "backoffice.login_locked");
+    })
+    .await;
+}
+
+const API: &str = "/platform/api/v1";
+
+async fn json_post(
+    app: &TestApp,
+    b: &mut Browser,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, Value) {
+    let (s, _, body) = b
+        .send_with(
+            app,
+            Method::POST,
+            &format!("{API}{path}"),
+            Some(("application/json", b"{}".to_vec())),
+            headers,
+            None,
+        )
+        .await;
+    (s, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+// A member's cookie sent from another site acts on nothing: logout, credit sync, and a page's
+// form; from the same origin they work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_site_requests_on_a_cookie_are_refused() {
+    on_both(|t| async move {
+        let app = TestApp::new(t.db).await;
+        let zw = legal_rep(&app).await;
+        let mut pc = Browser { cookie: None };
+        login(&app, &zw, &mut pc).await;
+        crate::pages::register_bidder(&app, &mut pc).await;
+        let records = crate::audit_records(app.authority.db()).await;
+
+        let foreign: [&[(&str, &str)]; 4] = [
+            &[
+                ("host", "127.0.0.1:8080"),
+                ("origin", "http://evil.example"),
+            ],
+            &[
+                ("host", "127.0.0.1:8080"),
+                ("origin", "http://127.0.0.1:9999"),
+            ],
+            &[("host", "127.0.0.1:8080"), ("origin", "null")],
+            &[("host", "127.0.0.1:8080"), ("sec-fetch-site", "cross-site")],
+        ];
+        for headers in foreign {
+            for path in ["/credit/sync", "/logout"] {
+                let (s, v) = json_post(&app, &mut pc, path, headers).await;
+                assert_eq!(
+                    (s, code(&v)),
+                    (StatusCode::FORBIDDEN, "request.cross_site"),
+                    "{path} {headers:?}"
+                );
+                assert!(v["error"]["message"].as_str().unwrap().contains("其他网站"));
+            }
+            // The page's form, with its token: an error page, no code shown.
+            let csrf = get(&app, &mut pc, "/").await.csrf();
+            let mut h = headers.to_vec();
+            h.push(("accept", "text/html"));
+            let (s, hs, body) = pc
+                .send_with(
+                    &app,
+                    Method::POST,
+                    "/logout",
+                    Some((
+                        "application/x-www-form-urlencoded",
+                        format!("csrf={csrf}").into_bytes(),
+                    )),
+                    &h,
+                    None,
+                )
+                .await;
+            let p = page(s, &hs, body);
+            assert_eq!(p.status, StatusCode::FORBIDDEN);
+            assert_eq!(p.code("error"), "request.cross_site");
+        }
+        // Nothing changed: still logged in, nothing audited.
+        let (s, me) = pc.call(&app, Method::GET, &format!("{API}/me"), None).await;
+        assert_eq!((s, me["state"].as_str()), (StatusCode::OK, Some("active")));
+        assert_eq!(crate::audit_records(app.authority.db()).await, records);
+
+        // From the page's own origin (what Chromium sends), and with no browser headers at all.
+        let same = [
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://127.0.0.1:8080"),
+            ("sec-fetch-site", "same-origin"),
+        ];
+        let (s, v) = json_post(&app, &mut pc, "/credit/sync", &same).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = json_post(&app, &mut pc, "/credit/sync", &[]).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = json_post(&app, &mut pc, "/logout", &same).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, _) = pc.call(&app, Method::GET, &format!("{API}/me"), None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    })
+    .await;
+}
+
+// The back office's forms are covered too: a review decided from another site is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_site_back_office_forms_are_refused() {
+    on_both(|t| async move {
+        let app = TestApp::new(t.db).await;
+        let zw = legal_rep(&app).await;
+        let (mut r, _) =
+            crate::pages::back_office_login(&app, "r1", BackOfficeRole::Reviewer).await;
+        let id = upload_impression(&app, &zw).await;
+        let csrf = get(&app, &mut r, "/backoffice/reviews").await.csrf();
+        let (s, hs, body) = r
+            .send_with(
+                &app,
+                Method::POST,
+                &format!("/backoffice/reviews/{id}/approve"),
+                Some((
+                    "application/x-www-form-urlencoded",
+                    format!("csrf={csrf}").into_bytes(),
+                )),
+                &[
+                    ("host", "bid.example.cn"),
+                    ("origin", "https://evil.example"),
+                    ("accept", "text/html"),
+                ],
+                None,
+            )
+            .await;
+        let p = page(s, &hs, body);
+        assert_eq!(
+            (p.status, p.code("error").as_str()),
+            (StatusCode::FORBIDDEN, "request.cross_site")
+        );
+        let p = get(&app, &mut r, "/backoffice/reviews").await;
+        assert!(p.has(&format!("impression-{id}")), "still pending");
     })
     .await;
 }
