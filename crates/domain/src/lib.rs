@@ -3,11 +3,13 @@
 
 pub mod authority;
 pub mod ids;
+pub mod login;
 pub mod member;
 pub mod notice;
 pub mod qr;
 pub mod registry;
 pub mod seal;
+pub mod text;
 pub mod time;
 
 /// Whether `a` and `b` are equal, in time that depends on their lengths only: the one

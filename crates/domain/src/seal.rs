@@ -6,6 +6,7 @@
 use core::fmt;
 
 use crate::authority::{GrantStatus, Period, Role, Scope};
+use crate::text::TextError;
 use crate::time::Timestamp;
 
 /// The kinds of seal an entity can have made (a catalogue; the manual's types and the usual
@@ -295,6 +296,15 @@ pub enum Review {
     },
 }
 
+/// A reason a person typed (a refusal's, a grant's 用章事由), trimmed: blank or invisible-only
+/// text is a missing reason; control characters, bidi overrides and over-long text are refused.
+pub fn check_reason(reason: &str, label: &'static str) -> Result<String, SealError> {
+    match crate::text::REASON.named(label).check(reason) {
+        Err(TextError::Empty(_)) => Err(SealError::ReasonMissing),
+        other => Ok(other?),
+    }
+}
+
 /// R13: the state a review moves an impression in `state` to. Only a pending impression is
 /// reviewed; a refusal needs a reason.
 pub fn review(state: ImpressionState, decision: &Review) -> Result<ImpressionState, SealError> {
@@ -303,8 +313,10 @@ pub fn review(state: ImpressionState, decision: &Review) -> Result<ImpressionSta
     }
     match decision {
         Review::Approve => Ok(ImpressionState::Approved),
-        Review::Reject { reason } if reason.trim().is_empty() => Err(SealError::ReasonMissing),
-        Review::Reject { .. } => Ok(ImpressionState::Rejected),
+        Review::Reject { reason } => {
+            check_reason(reason, "退回原因")?;
+            Ok(ImpressionState::Rejected)
+        }
     }
 }
 
@@ -421,9 +433,7 @@ pub fn check_grant_use(
     if req.uses == 0 || req.uses > MAX_USES {
         return Err(SealError::UsesOutOfRange { max: MAX_USES });
     }
-    if req.reason.trim().is_empty() {
-        return Err(SealError::ReasonMissing);
-    }
+    check_reason(&req.reason, "用章事由")?;
     Ok(())
 }
 
@@ -497,6 +507,9 @@ pub enum SealError {
     /// A refusal or a grant without its reason.
     #[error("请填写原因（审核不通过的原因或用章事由）。")]
     ReasonMissing,
+    /// Text a person entered that can't be stored (control characters, too long…).
+    #[error(transparent)]
+    Text(#[from] TextError),
     /// A local entity's admin or agent without a seal grant.
     #[error(
         "本地企业的电子印章由法定代表人领取；证照管理员和办事人员需先获得印章管理授权或印章使用授权。"
@@ -544,6 +557,7 @@ impl SealError {
             SealError::TermsNotAccepted => "seal.terms_not_accepted",
             SealError::AlreadyReviewed(_) => "seal.already_reviewed",
             SealError::ReasonMissing => "seal.reason_missing",
+            SealError::Text(e) => e.code(),
             SealError::NeedsSealGrant => "seal.needs_seal_grant",
             SealError::OnlyLegalRepresentative => "seal.only_legal_rep",
             SealError::NeedsLicenseAuthorization => "seal.needs_license_authorization",

@@ -136,6 +136,12 @@ impl From<yizhao_credential::CredentialError> for ApiError {
     }
 }
 
+impl From<yizhao_domain::text::TextError> for ApiError {
+    fn from(e: yizhao_domain::text::TextError) -> Self {
+        ApiError::bad_request(e.code(), e.to_string())
+    }
+}
+
 impl From<yizhao_store::StoreError> for ApiError {
     fn from(e: yizhao_store::StoreError) -> Self {
         ApiError::internal(&e)
@@ -143,10 +149,10 @@ impl From<yizhao_store::StoreError> for ApiError {
 }
 
 impl From<JsonRejection> for ApiError {
+    /// serde's words ("missing field `uscc` at line 1…") name internal fields: they go to the
+    /// log, and the client gets a message a person understands.
     fn from(e: JsonRejection) -> Self {
-        ApiError::bad_request(
-            "request.invalid_body",
-            format!("请求内容无法解析：{}", e.body_text()),
-        )
+        tracing::info!(error = %e.body_text(), "request body refused");
+        ApiError::bad_request("request.invalid_body", "请求内容格式不正确，请检查后重试。")
     }
 }

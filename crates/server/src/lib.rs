@@ -4,12 +4,14 @@
 mod audit;
 pub mod authority;
 mod cert_keys;
+pub mod client;
 pub mod cookies;
 pub mod error;
 pub mod openapi;
 pub mod pages;
 pub mod platform;
 pub mod rng;
+pub mod same_origin;
 pub mod seal;
 mod signed;
 
@@ -70,6 +72,13 @@ pub fn router(services: &Services) -> Router {
             let name = services.platform.config().name.clone();
             move |uri: axum::http::Uri| pages::not_found(uri, name)
         })
+        .layer(axum::middleware::from_fn_with_state(
+            same_origin::SameOrigin {
+                platform_name: services.platform.config().name.clone(),
+                public_url: services.platform.config().public_url.clone(),
+            },
+            same_origin::guard,
+        ))
         .layer(axum::middleware::map_response(security_headers))
 }
 

@@ -9,10 +9,8 @@ use crate::error::ApiError;
 
 /// A signed request's payload that is not the action's request.
 pub(crate) fn unparsable(action: &str) -> ApiError {
-    ApiError::bad_request(
-        "request.invalid_body",
-        format!("请求内容无法解析（{action}）。"),
-    )
+    tracing::info!(request.action = action, "signed payload refused");
+    ApiError::bad_request("request.invalid_body", "请求内容格式不正确，请检查后重试。")
 }
 
 /// A signed request naming an action the service does not have.

@@ -1,5 +1,6 @@
 //! The platform's back office (后台): its users (window staff, reviewers) and their sessions.
 
+use yizhao_domain::login::AttemptCounter;
 use yizhao_domain::member::BackOfficeSessionState;
 
 use crate::db::Transaction;
@@ -136,6 +137,49 @@ impl Transaction {
             .await?
             .rows_affected();
         Ok(n == 1)
+    }
+
+    /// The login-attempt counter `key` (zero if none), locked for the rest of this transaction:
+    /// two attempts that read it at once would both count from the same number. On PostgreSQL a
+    /// transaction-scoped advisory lock on the key; on SQLite the write transaction serializes.
+    pub async fn lock_login_attempts(&mut self, key: &str) -> Result<AttemptCounter> {
+        if matches!(self.inner, crate::db::TxInner::Postgres(_)) {
+            // Key space (2, hash): apart from the entities' (1, hash) and the audit log's lock.
+            sql::query("SELECT pg_advisory_xact_lock(2, hashtext($1))")
+                .bind(key)
+                .execute(self)
+                .await?;
+        }
+        let row: Option<(i64, i64, i64)> = sql::query_as(
+            "SELECT window_start, attempts, locked_until FROM login_attempts WHERE key = $1",
+        )
+        .bind(key)
+        .fetch_optional(self)
+        .await?;
+        Ok(row.map_or_else(
+            AttemptCounter::default,
+            |(window_start, attempts, locked_until)| AttemptCounter {
+                window_start,
+                attempts,
+                locked_until,
+            },
+        ))
+    }
+
+    /// Store the login-attempt counter `key` (read with [`Self::lock_login_attempts`]).
+    pub async fn save_login_attempts(&mut self, key: &str, c: &AttemptCounter) -> Result<()> {
+        let sql = "INSERT INTO login_attempts (key, window_start, attempts, locked_until) \
+                   VALUES ($1,$2,$3,$4) ON CONFLICT (key) DO UPDATE SET \
+                   window_start = $2, attempts = $3, locked_until = $4";
+        sql::query(sql)
+            .bind(key)
+            .bind(c.window_start)
+            .bind(c.attempts)
+            .bind(c.locked_until)
+            .execute(self)
+            .await
+            .map(drop)?;
+        Ok(())
     }
 
     /// Every member of the platform, most recently registered first.

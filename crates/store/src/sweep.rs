@@ -15,6 +15,8 @@ impl Transaction {
             "DELETE FROM qr_requests WHERE expires_at < $1",
             "DELETE FROM member_sessions WHERE expires_at < $1",
             "DELETE FROM back_office_sessions WHERE expires_at < $1",
+            // A day after its window began, a counter's window and lock are long over.
+            "DELETE FROM login_attempts WHERE window_start < $1 AND locked_until < $1",
         ] {
             n += sql::query(sql)
                 .bind(before)

@@ -237,6 +237,14 @@ impl Home {
         Ok(Keystore::open(&self.keystore_bytes()?, password)?)
     }
 
+    /// [`Home::unlock`] on a blocking thread, for async callers (the phone's web server, the
+    /// flows): the password's key derivation takes CPU time that must not hold up the async
+    /// workers serving other requests.
+    pub async fn unlock_blocking(&self, password: &Password) -> Result<Keystore> {
+        let (home, password) = (self.clone(), password.clone());
+        off_the_runtime(move || home.unlock(&password)).await
+    }
+
     /// Store a downloaded license: its key into the keystore (re-sealed under the same
     /// password), its public data into `licenses.json` (replacing a copy with the same id).
     pub fn store_license(
@@ -329,4 +337,13 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
             source,
         }
     })
+}
+
+/// Run `f` (work around a keystore's key derivation) on tokio's blocking threads.
+pub(crate) async fn off_the_runtime<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| WalletError::Format(format!("keystore task: {e}")))?
 }

@@ -130,13 +130,15 @@ fn parse_phone(p: &str) -> Result<String, ApiError> {
 }
 
 fn parse_person(p: &api::PersonInput) -> Result<(String, IdNumber, String), ApiError> {
-    let name = p.name.trim();
-    if name.is_empty() || name.chars().count() > 50 {
-        return Err(ApiError::bad_request(
-            "request.name",
-            "请填写姓名（不超过50个字）。",
-        ));
-    }
+    let name = yizhao_domain::text::PERSON_NAME
+        .check(&p.name)
+        .map_err(|e| match e {
+            yizhao_domain::text::TextError::Empty(_) => {
+                ApiError::bad_request("request.name", "请填写姓名（不超过50个字）。")
+            }
+            e => e.into(),
+        })?;
+    let name = name.as_str();
     let id = IdNumber::parse(p.id_number.trim())
         .map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
     Ok((name.to_owned(), id, parse_phone(&p.phone)?))

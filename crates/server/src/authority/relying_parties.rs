@@ -29,13 +29,16 @@ impl Authority {
         matters: &[String],
         signing_key_spki: &[u8],
     ) -> Result<RelyingParty, ApiError> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(ApiError::bad_request(
-                "rp.name",
-                "请填写应用名称（不超过100个字）。",
-            ));
-        }
+        let name = yizhao_domain::text::ORGANIZATION_NAME
+            .named("应用名称")
+            .check(name)
+            .map_err(|e| match e {
+                yizhao_domain::text::TextError::Empty(_) => {
+                    ApiError::bad_request("rp.name", "请填写应用名称（不超过100个字）。")
+                }
+                e => e.into(),
+            })?;
+        let name = name.as_str();
         let scope = Scope::precise(matters)?;
         let Scope::Precise(matters) = scope else {
             unreachable!("Scope::precise returns a precise scope")

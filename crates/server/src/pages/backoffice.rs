@@ -14,6 +14,7 @@ use yizhao_domain::member::{MemberKind, RegistrationChannel};
 use yizhao_gm::keystore::Password;
 
 use super::{CsrfForm, PageError, PageState, bad_form, csrf_invalid, render};
+use crate::client::ClientAddr;
 use crate::cookies::{cookie_value, set_cookie};
 use crate::error::ApiError;
 use crate::platform::backoffice::{BackOfficeRole, STAFF_COOKIE};
@@ -92,6 +93,7 @@ async fn login_form(State(st): S, h: HeaderMap) -> Result<Response, PageError> {
 
 async fn login(
     State(st): S,
+    ClientAddr(address): ClientAddr,
     h: HeaderMap,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Result<Response, PageError> {
@@ -102,7 +104,11 @@ async fn login(
         return Err(st.error(csrf_invalid(), "/backoffice/login"));
     };
     let password = Password::new(f.password);
-    match st.platform.back_office_login(&f.username, &password).await {
+    match st
+        .platform
+        .back_office_login(&f.username, &password, address)
+        .await
+    {
         Ok(token) => {
             let user = st
                 .platform

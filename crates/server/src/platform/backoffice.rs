@@ -3,9 +3,12 @@
 //! review) — their password login and sessions. Operators create users from the command line
 //! ([`Platform::create_back_office_user`]); every change is audited in its transaction.
 
+use std::net::IpAddr;
+
 use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
 use axum::http::StatusCode;
 use yizhao_domain::ids::Uscc;
+use yizhao_domain::login::{AttemptCounter, Claim, LoginThrottle};
 use yizhao_domain::member::{BackOfficeSessionState, RegistrationChannel};
 use yizhao_domain::time::Timestamp;
 use yizhao_gm::keystore::Password;
@@ -83,6 +86,66 @@ fn bad_credentials() -> ApiError {
     ApiError::unauthorized("backoffice.bad_credentials", "用户名或密码错误")
 }
 
+/// Too many failed logins for the account or the address (which, isn't said).
+fn login_locked(until: i64) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "backoffice.login_locked",
+        format!(
+            "登录失败次数过多，已暂停登录，请于{}（北京时间）后再试。",
+            yizhao_domain::time::format_beijing(until)
+        ),
+    )
+}
+
+/// The attempt counters of one login: the entered username's and, if known, the address's.
+struct LoginKeys {
+    /// The username as entered (at most 64 characters of it, for the audit log).
+    username: String,
+    account: String,
+    ip: Option<String>,
+    address: Option<String>,
+}
+
+impl LoginKeys {
+    fn new(username: &str, address: Option<IpAddr>) -> Self {
+        let ip = address.map(|a| a.to_canonical().to_string());
+        LoginKeys {
+            username: username.chars().take(64).collect(),
+            account: format!("account:{username}"),
+            address: ip.as_ref().map(|ip| format!("address:{ip}")),
+            ip,
+        }
+    }
+
+    /// The counters with their limits: the address's first.
+    fn counters(&self, limits: &LoginLimits) -> Vec<(&str, LoginThrottle)> {
+        let address = self.address.as_deref().map(|k| (k, limits.address));
+        address
+            .into_iter()
+            .chain(std::iter::once((self.account.as_str(), limits.account)))
+            .collect()
+    }
+}
+
+/// The limits of back-office logins (settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginLimits {
+    /// Per entered username.
+    pub account: LoginThrottle,
+    /// Per client address.
+    pub address: LoginThrottle,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        LoginLimits {
+            account: LoginThrottle::ACCOUNT,
+            address: LoginThrottle::ADDRESS,
+        }
+    }
+}
+
 fn not_logged_in() -> ApiError {
     ApiError::unauthorized("backoffice.not_logged_in", "请先登录后台。")
 }
@@ -101,6 +164,25 @@ fn reviewer_only() -> ApiError {
         "backoffice.reviewer_only",
         "只有后台审核人员可以审核印模。",
     )
+}
+
+/// Whether `password` matches the PHC string `hash`, checked on a blocking thread: Argon2 takes
+/// tens of milliseconds of CPU and must not hold up the async workers that serve everyone else.
+async fn verify_password(password: Password, hash: String) -> Result<bool, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .verify_password(password.expose().as_bytes(), hash.as_str())
+            .is_ok()
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))
+}
+
+/// [`hash_password`] on a blocking thread.
+async fn hash_password_blocking(password: Password, salt: [u8; 16]) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || hash_password(&password, &salt))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
 }
 
 /// An Argon2id PHC string of `password` with a fresh salt.
@@ -147,13 +229,16 @@ impl Platform {
                 "用户名只能由1至32位字母、数字、“_”“-”“.”组成。",
             ));
         }
-        let display_name = display_name.trim();
-        if display_name.is_empty() || display_name.chars().count() > 64 {
-            return Err(ApiError::bad_request(
-                "backoffice.name_required",
-                "请填写姓名（不超过64个字）。",
-            ));
-        }
+        let display_name = yizhao_domain::text::PERSON_NAME
+            .check(display_name)
+            .map_err(|e| match e {
+                yizhao_domain::text::TextError::Empty(_) => ApiError::bad_request(
+                    "backoffice.name_required",
+                    "请填写姓名（不超过50个字）。",
+                ),
+                e => e.into(),
+            })?;
+        let display_name = display_name.as_str();
         if password.expose().chars().count() < MIN_PASSWORD_CHARS {
             return Err(ApiError::bad_request(
                 "backoffice.password_too_short",
@@ -166,7 +251,7 @@ impl Platform {
             username: username.into(),
             display_name: display_name.into(),
             role: role.as_str().into(),
-            password_hash: hash_password(password, &salt)?,
+            password_hash: hash_password_blocking(password.clone(), salt).await?,
             created_at: self.now().0,
         };
         let mut tx = self.db.begin().await?;
@@ -195,26 +280,46 @@ impl Platform {
     }
 
     /// Password login; returns the session cookie value. Unknown user and wrong password get
-    /// the same answer.
+    /// the same answer, and so does a locked counter for either: attempts are counted per
+    /// entered username (whether it exists or not) and per client `address` (when known), and
+    /// past [`LoginThrottle`]'s limits they are refused for a while, the right password too.
+    /// Every failure and every lock is audited.
     pub async fn back_office_login(
         &self,
         username: &str,
         password: &Password,
+        address: Option<IpAddr>,
     ) -> Result<String, ApiError> {
-        let user = {
-            let mut tx = self.db.read().await?;
-            tx.back_office_user(username.trim()).await?
+        let username = username.trim();
+        let keys = LoginKeys::new(username, address);
+        let now = self.now().0;
+        // Count this attempt before its password is checked (see `yizhao_domain::login`).
+        let (user, attempt) = {
+            let mut tx = self.db.begin().await?;
+            let attempt = match self.claim_login_attempt(&mut tx, &keys, now).await? {
+                Ok(n) => n,
+                Err(until) => {
+                    tx.commit().await?;
+                    tracing::warn!(
+                        backoffice.login_locked_until = until,
+                        "back-office login refused while locked"
+                    );
+                    return Err(login_locked(until));
+                }
+            };
+            let user = tx.back_office_user(username).await?;
+            tx.commit().await?;
+            (user, attempt)
         };
         let hash = user
             .as_ref()
-            .map_or(DUMMY_HASH, |u| u.password_hash.as_str());
-        let verified = Argon2::default()
-            .verify_password(password.expose().as_bytes(), hash)
-            .is_ok();
+            .map_or_else(|| DUMMY_HASH.to_owned(), |u| u.password_hash.clone());
+        let verified = verify_password(password.clone(), hash).await?;
+        let now = self.now().0;
         let Some(user) = user.filter(|_| verified) else {
+            self.login_failed(&keys, attempt, now).await?;
             return Err(bad_credentials());
         };
-        let now = self.now().0;
         let token = random_hex(self.rng.as_ref(), 32);
         let s = BackOfficeSessionRow {
             id_hash: staff_session_hash(&token),
@@ -224,17 +329,106 @@ impl Platform {
             state: BackOfficeSessionState::Active,
         };
         let mut tx = self.db.begin().await?;
+        // A success: this account's failures are forgiven; the address's count drops this one.
+        tx.save_login_attempts(&keys.account, &AttemptCounter::default())
+            .await?;
+        if let Some(key) = &keys.address {
+            let mut c = tx.lock_login_attempts(key).await?;
+            c.release();
+            tx.save_login_attempts(key, &c).await?;
+        }
         tx.insert_back_office_session(&s).await?;
         self.back_office_audit(
             &mut tx,
             &format!("backoffice:{}", user.username),
             "backoffice.login",
             "",
-            serde_json::json!({}),
+            serde_json::json!({ "address": keys.ip }),
         )
         .await?;
         tx.commit().await?;
         Ok(token)
+    }
+
+    /// Count an attempt on the address's counter, then the account's (an address that is
+    /// locked doesn't count against the account it tries). `Ok(n)`: the password may be
+    /// checked, as the account's `n`th attempt; `Err(until)`: locked until then (and the lock is
+    /// audited if this attempt made it).
+    async fn claim_login_attempt(
+        &self,
+        tx: &mut Transaction,
+        keys: &LoginKeys,
+        now: i64,
+    ) -> Result<Result<i64, i64>, ApiError> {
+        let mut claimed = 0;
+        for (key, limits) in keys.counters(&self.config.login) {
+            let mut c = tx.lock_login_attempts(key).await?;
+            let claim = c.claim(&limits, now);
+            tx.save_login_attempts(key, &c).await?;
+            match claim {
+                Claim::Allowed(n) => claimed = n,
+                Claim::Locked { until, newly } => {
+                    if newly {
+                        self.audit_lock(tx, keys, key, until).await?;
+                    }
+                    return Ok(Err(until));
+                }
+            }
+        }
+        Ok(Ok(claimed))
+    }
+
+    /// A checked password was wrong: audit the failure, and lock the counters it filled.
+    async fn login_failed(&self, keys: &LoginKeys, attempt: i64, now: i64) -> Result<(), ApiError> {
+        let mut tx = self.db.begin().await?;
+        self.back_office_audit(
+            &mut tx,
+            "anonymous",
+            "backoffice.login_failed",
+            "",
+            serde_json::json!({ "username": keys.username, "address": keys.ip, "attempt": attempt }),
+        )
+        .await?;
+        for (key, limits) in keys.counters(&self.config.login) {
+            let mut c = tx.lock_login_attempts(key).await?;
+            if let Some(until) = c.fail(&limits, now) {
+                tx.save_login_attempts(key, &c).await?;
+                self.audit_lock(&mut tx, keys, key, until).await?;
+            }
+        }
+        tx.commit().await?;
+        tracing::info!(
+            backoffice.login_attempt = attempt,
+            "back-office login failed"
+        );
+        Ok(())
+    }
+
+    async fn audit_lock(
+        &self,
+        tx: &mut Transaction,
+        keys: &LoginKeys,
+        key: &str,
+        until: i64,
+    ) -> Result<(), ApiError> {
+        let scope = if key == keys.account {
+            "account"
+        } else {
+            "address"
+        };
+        tracing::warn!(
+            backoffice.lock_scope = scope,
+            backoffice.locked_until = until,
+            "back-office login locked"
+        );
+        self.back_office_audit(
+            tx,
+            "anonymous",
+            "backoffice.login_locked",
+            "",
+            serde_json::json!({ "scope": scope, "username": keys.username, "address": keys.ip, "until": until }),
+        )
+        .await
     }
 
     /// The user of a live back-office session.

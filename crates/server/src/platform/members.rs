@@ -489,18 +489,23 @@ impl Platform {
         req: &RegistrationRequest,
         registered_by: &str,
     ) -> Result<MemberRow, ApiError> {
-        let contact_name = req.contact_name.trim();
-        let contact_phone = req.contact_phone.trim();
-        if contact_name.is_empty()
-            || contact_phone.is_empty()
-            || contact_name.chars().count() > 64
-            || contact_phone.len() > 32
-        {
-            return Err(ApiError::bad_request(
-                "member.contact_required",
-                "请填写联系人和联系电话。",
-            ));
-        }
+        use yizhao_domain::text::{PERSON_NAME, TextError, TextField};
+        const CONTACT_PHONE: TextField = TextField {
+            label: "联系电话",
+            max_chars: 32,
+            multiline: false,
+        };
+        let check = |field: TextField, text: &str| {
+            field.check(text).map_err(|e| match e {
+                TextError::Empty(_) => {
+                    ApiError::bad_request("member.contact_required", "请填写联系人和联系电话。")
+                }
+                e => e.into(),
+            })
+        };
+        let contact_name = check(PERSON_NAME.named("联系人"), &req.contact_name)?;
+        let contact_phone = check(CONTACT_PHONE, &req.contact_phone)?;
+        let (contact_name, contact_phone) = (contact_name.as_str(), contact_phone.as_str());
         let face = self.face_of(uscc).await?;
         let now = self.now().0;
         let mut m = MemberRow {

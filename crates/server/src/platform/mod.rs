@@ -45,6 +45,8 @@ pub struct PlatformConfig {
     /// The base URL wallets reach the server at (for the link in the QR); default: the host
     /// the PC browser used.
     pub public_url: Option<String>,
+    /// Limits of back-office password logins (per account, per client address).
+    pub login: backoffice::LoginLimits,
 }
 
 impl Default for PlatformConfig {
@@ -54,6 +56,7 @@ impl Default for PlatformConfig {
             login_matter: MATTER_BIDDING.into(),
             qr: QrSettings::default(),
             public_url: None,
+            login: backoffice::LoginLimits::default(),
         }
     }
 }

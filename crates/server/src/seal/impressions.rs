@@ -270,11 +270,11 @@ impl Seals {
             .ok_or_else(|| ApiError::internal(&"bad impression state"))?;
         let next = rules::review(state, decision)?;
         let reason = match decision {
-            Review::Reject { reason } => Some(reason.trim()),
+            Review::Reject { reason } => Some(rules::check_reason(reason, "退回原因")?),
             Review::Approve => None,
         };
         if !tx
-            .review_impression(id, next.as_str(), reviewer, now, reason)
+            .review_impression(id, next.as_str(), reviewer, now, reason.as_deref())
             .await?
         {
             return Err(rules::SealError::AlreadyReviewed(ImpressionState::Pending.label()).into());

@@ -175,13 +175,23 @@ impl Seals {
     /// verification against the root's CRL ([`Seals::crl`]) from now on; new seals are signed
     /// by the new maker, here at once and in other processes before their next seal.
     pub async fn rotate_maker(&self, reason: &str) -> Result<Rotation, ApiError> {
-        let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > 200 {
+        let reason = yizhao_domain::text::REASON
+            .named("更换原因")
+            .check(reason)
+            .map_err(|e| match e {
+                yizhao_domain::text::TextError::Empty(_) => ApiError::bad_request(
+                    "seal.rotation_reason",
+                    "请填写更换制章者证书的原因（不超过 200 字）。",
+                ),
+                e => e.into(),
+            })?;
+        if reason.chars().count() > 200 {
             return Err(ApiError::bad_request(
                 "seal.rotation_reason",
                 "请填写更换制章者证书的原因（不超过 200 字）。",
             ));
         }
+        let reason = reason.as_str();
         let now = self.now();
         let mut tx = self.db.begin().await?;
         // Revoke the maker stored now, which may already differ from the one held here.

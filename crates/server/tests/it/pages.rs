@@ -17,15 +17,15 @@ use crate::{T0, TestApp};
 const ENTITY: &str = "宜昌市示范建设工程有限公司";
 
 /// A page: status, `Location` (for redirects), HTML.
-struct Page {
-    status: StatusCode,
-    location: Option<String>,
-    html: String,
+pub(crate) struct Page {
+    pub(crate) status: StatusCode,
+    pub(crate) location: Option<String>,
+    pub(crate) html: String,
 }
 
 impl Page {
     /// The text of the element with this id (up to its first child tag).
-    fn text(&self, id: &str) -> String {
+    pub(crate) fn text(&self, id: &str) -> String {
         let at = self
             .html
             .find(&format!("id=\"{id}\""))
@@ -49,19 +49,19 @@ impl Page {
     }
 
     /// The form's anti-forgery token.
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let marker = "name=\"csrf\" value=\"";
         let at = self.html.find(marker).expect("a csrf field") + marker.len();
         let end = self.html[at..].find('"').unwrap() + at;
         self.html[at..end].to_owned()
     }
 
-    fn has(&self, id: &str) -> bool {
+    pub(crate) fn has(&self, id: &str) -> bool {
         self.html.contains(&format!("id=\"{id}\""))
     }
 
     /// The stable error code the element with this id keeps out of sight, in `data-code`.
-    fn code(&self, id: &str) -> String {
+    pub(crate) fn code(&self, id: &str) -> String {
         let at = self
             .html
             .find(&format!("id=\"{id}\""))
@@ -108,12 +108,17 @@ pub(crate) fn assert_codes_not_shown(html: &str) {
     }
 }
 
-async fn get(app: &TestApp, b: &mut Browser, path: &str) -> Page {
+pub(crate) async fn get(app: &TestApp, b: &mut Browser, path: &str) -> Page {
     let (status, h, body) = b.send(app, Method::GET, path, None).await;
     page(status, &h, body)
 }
 
-async fn post(app: &TestApp, b: &mut Browser, path: &str, form: &[(&str, &str)]) -> Page {
+pub(crate) async fn post(
+    app: &TestApp,
+    b: &mut Browser,
+    path: &str,
+    form: &[(&str, &str)],
+) -> Page {
     let body = form
         .iter()
         .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
@@ -130,7 +135,7 @@ async fn post(app: &TestApp, b: &mut Browser, path: &str, form: &[(&str, &str)])
     page(status, &h, body)
 }
 
-fn page(status: StatusCode, h: &axum::http::HeaderMap, body: Vec<u8>) -> Page {
+pub(crate) fn page(status: StatusCode, h: &axum::http::HeaderMap, body: Vec<u8>) -> Page {
     let html = String::from_utf8(body).unwrap();
     assert_codes_not_shown(&html);
     Page {
@@ -141,7 +146,7 @@ fn page(status: StatusCode, h: &axum::http::HeaderMap, body: Vec<u8>) -> Page {
 }
 
 /// Percent-encoding for form values (every byte outside the unreserved set).
-fn enc(s: &str) -> String {
+pub(crate) fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
@@ -784,7 +789,7 @@ async fn back_office_sessions_end_after_their_time() {
 
 /// A back-office user `username` (password `review-pass-1`) logged in in a fresh browser; the
 /// redirect the login answered.
-async fn back_office_login(
+pub(crate) async fn back_office_login(
     app: &TestApp,
     username: &'static str,
     role: BackOfficeRole,
@@ -835,7 +840,7 @@ pub(crate) async fn register_bidder(app: &TestApp, pc: &mut Browser) {
     assert_eq!(redirect(&p), (StatusCode::SEE_OTHER, Some("/")));
 }
 
-async fn upload_impression(app: &TestApp, zw: &crate::Phone) -> String {
+pub(crate) async fn upload_impression(app: &TestApp, zw: &crate::Phone) -> String {
     use crate::seals::{processed_seal, seal, upload};
     let (s, v) = seal(
         app,

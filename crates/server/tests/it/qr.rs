@@ -56,15 +56,35 @@ impl Browser {
         path: &str,
         body: Option<(&str, Vec<u8>)>,
     ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        self.send_with(app, method, path, body, &[], None).await
+    }
+
+    /// [`Browser::send`] with more headers (`Origin`, `Sec-Fetch-Site`…) and, if given, the
+    /// client's address as the server's connection info.
+    pub(crate) async fn send_with(
+        &mut self,
+        app: &TestApp,
+        method: Method,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+        headers: &[(&str, &str)],
+        client: Option<std::net::SocketAddr>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         let mut req = Request::builder().method(method).uri(path);
         if let Some(c) = &self.cookie {
             req = req.header("cookie", c.clone());
         }
-        let req = match body {
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let mut req = match body {
             Some((content_type, b)) => req.header("content-type", content_type).body(Body::from(b)),
             None => req.body(Body::empty()),
         }
         .unwrap();
+        if let Some(a) = client {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(a));
+        }
         let resp = tower::ServiceExt::oneshot(app.router.clone(), req)
             .await
             .unwrap();

@@ -264,7 +264,16 @@ impl Wallet {
         }
         let lic = self.home().license(license)?;
         let msg = qr_answer_message(&preview.body_json, &preview.nonce);
-        let (signature, payload) = preview.asked.sign(self, &lic, password, &msg)?;
+        // Signing opens the keystore (its key derivation): off the async workers.
+        let (asked, wallet, lic_, password) = (
+            preview.asked.clone(),
+            self.clone(),
+            lic.clone(),
+            password.clone(),
+        );
+        let (signature, payload) =
+            crate::home::off_the_runtime(move || asked.sign(&wallet, &lic_, &password, &msg))
+                .await?;
         let answer = QrAnswer {
             request_id: preview.id.clone(),
             nonce: preview.nonce.clone(),

@@ -65,8 +65,10 @@ pub(super) async fn password_form(State(app): State<App>) -> Response {
 
 /// `POST /password`: change the password of every license of this phone at once.
 pub(super) async fn password(State(app): State<App>, CheckedForm(f): CheckedForm) -> Response {
-    let changed = (|| {
-        let old = f.password("old_password", app.wallet.home())?;
+    // The keystore's key derivation (twice) runs off the async workers.
+    let home = app.wallet.home().clone();
+    let changed = crate::home::off_the_runtime(move || {
+        let old = f.password("old_password", &home)?;
         let new = f.password_raw("new_password");
         let again = f.password_raw("new_password2");
         if new.expose().is_empty() {
@@ -75,10 +77,9 @@ pub(super) async fn password(State(app): State<App>, CheckedForm(f): CheckedForm
         if new.expose() != again.expose() {
             return Err(WalletError::Input("两次输入的新密码不一致".into()));
         }
-        app.wallet
-            .home()
-            .change_password(&old, &new, &mut yizhao_gm::system_rng())
-    })();
+        home.change_password(&old, &new, &mut yizhao_gm::system_rng())
+    })
+    .await;
     match changed {
         Ok(()) => {
             let result = context! {

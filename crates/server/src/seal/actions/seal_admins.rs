@@ -63,7 +63,7 @@ pub(super) async fn add(
         id: random_hex(seals.rng.as_ref(), 16),
         uscc: p.uscc.clone(),
         seal_type: t.as_str().into(),
-        name: p.name.trim().into(),
+        name: yizhao_domain::text::PERSON_NAME.check(&p.name)?,
         id_number: p.id_number.clone(),
         appointed_by: actor.license.serial.clone(),
         appointed_at: seals.now(),

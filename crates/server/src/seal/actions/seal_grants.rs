@@ -64,7 +64,7 @@ pub(super) async fn add(
         id: random_hex(seals.rng.as_ref(), 16),
         uscc: p.uscc.clone(),
         seal_type: req.seal_type.as_str().into(),
-        name: p.name.trim().into(),
+        name: yizhao_domain::text::PERSON_NAME.check(&p.name)?,
         id_number: p.id_number.clone(),
         period_start: req.period.start.0,
         period_end: req.period.end.0,
