@@ -117,7 +117,7 @@ impl Wallet {
         }
         let token = self.token()?;
         // Check the password before the authority issues anything this phone could not keep.
-        drop(self.home.unlock(password)?);
+        drop(self.home.unlock_blocking(password).await?);
         let declaration = self.client.declaration().await?;
         let key = PrivateKey::generate(SuiteId::Gm, rng);
         let spki = key.public_key().to_spki_der()?;
@@ -188,7 +188,7 @@ impl Wallet {
         let payload = serde_json::to_string(request)
             .map_err(|e| WalletError::Format(format!("payload: {e}")))?;
         // Unlock first: a wrong password should not cost a challenge.
-        let keystore = self.home.unlock(password)?;
+        let keystore = self.home.unlock_blocking(password).await?;
         let key = keystore
             .get(&key_label(&license.license_id))
             .ok_or_else(|| WalletError::NoLicense(license.license_id.clone()))?;

@@ -237,6 +237,16 @@ impl Home {
         Ok(Keystore::open(&self.keystore_bytes()?, password)?)
     }
 
+    /// [`Home::unlock`] on tokio's blocking pool: the key derivation (Argon2) takes long
+    /// enough to stall an async worker, and with it every other page and request.
+    pub async fn unlock_blocking(&self, password: &Password) -> Result<Keystore> {
+        let home = self.clone();
+        let password = password.clone();
+        tokio::task::spawn_blocking(move || home.unlock(&password))
+            .await
+            .map_err(|e| WalletError::Format(format!("密码检查中断: {e}")))?
+    }
+
     /// Store a downloaded license: its key into the keystore (re-sealed under the same
     /// password), its public data into `licenses.json` (replacing a copy with the same id).
     pub fn store_license(

@@ -56,7 +56,7 @@ pub(super) async fn password_form(State(app): State<App>) -> Response {
 /// `POST /password`: change the password of every license of this phone at once.
 pub(super) async fn password(State(app): State<App>, CheckedForm(f): CheckedForm) -> Response {
     let changed = (|| {
-        let old = f.password("old_password", app.wallet.home())?;
+        let old = f.password("old_password")?;
         let new = f.password_raw("new_password");
         let again = f.password_raw("new_password2");
         if new.expose().is_empty() {
