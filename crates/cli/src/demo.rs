@@ -673,7 +673,6 @@ async fn serve_phones(root: &Path, url: &str, addr: SocketAddr) -> anyhow::Resul
     for (i, (_, _, folder, _)) in PHONES.iter().enumerate() {
         let home = Home::open(root.join(folder)).map_err(err)?;
         let wallet = Wallet::new(home, Client::new(url).map_err(err)?);
-        let router = yizhao_wallet::web::router(wallet).map_err(err)?;
         let mut at = addr;
         if addr.port() != 0 {
             at.set_port(addr.port().saturating_add(u16::try_from(i + 1)?));
@@ -682,7 +681,10 @@ async fn serve_phones(root: &Path, url: &str, addr: SocketAddr) -> anyhow::Resul
             Ok(l) => l,
             Err(_) => system::bind(SocketAddr::new(addr.ip(), 0)).await?,
         };
-        urls.push(format!("http://{}/", listener.local_addr()?));
+        let served = listener.local_addr()?;
+        let config = yizhao_wallet::web::WebConfig::new(served);
+        let router = yizhao_wallet::web::router(wallet, config).map_err(err)?;
+        urls.push(format!("http://{served}/"));
         tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, router).await {
                 tracing::error!(error = %e, "a demo phone stopped");

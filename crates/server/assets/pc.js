@@ -29,18 +29,17 @@
   var message = $("qr-message");
   var shortBox = $("short-code-box");
   var shortCode = $("short-code");
-  var shortInput = $("short-code-input");
 
   var TEXT = impression ? {
     pending: "请使用电子营业执照扫码，核对印模后签名上传",
-    answered: "已扫码，请在手机上确认",
+    answered: "手机已确认，请核对确认码",
     expired: "二维码已过期，请点击刷新",
     refused: "本次上传未通过，请点击刷新后重新扫码",
     completed: "印模已上传，等待审核，正在返回印模管理…",
     failed: "网络异常，请点击刷新"
   } : {
     pending: "请使用电子营业执照扫码",
-    answered: "已扫码，请在手机上确认",
+    answered: "手机已确认，请核对确认码",
     expired: "二维码已过期，请点击刷新",
     refused: "本次登录未通过，请点击刷新后重新扫码",
     completed: "登录成功，正在进入…",
@@ -198,7 +197,6 @@
     finished = false;
     current = null;
     shortBox.hidden = true;
-    shortInput.value = "";
     img.classList.remove("expired");
     img.removeAttribute("src");
     var oldLink = document.getElementById("qr-link");
@@ -224,8 +222,8 @@
 
   function confirmCode() {
     if (!current || finished) { return; }
-    var typed = shortInput.value.trim();
-    var code = typed || shortCode.textContent.trim();
+    // The code both screens show; the person compares them, then confirms.
+    var code = shortCode.textContent.trim();
     var id = current.id;
     fetch(api + "/qr/" + encodeURIComponent(id) + "/confirm", {
       method: "POST",
@@ -257,9 +255,6 @@
 
   $("qr-refresh").addEventListener("click", create);
   $("short-code-confirm").addEventListener("click", confirmCode);
-  shortInput.addEventListener("keydown", function (e) {
-    if (e.key === "Enter") { confirmCode(); }
-  });
   if (impression) {
     // The page came with its request; the first QR needs no new one.
     show({ id: impression, expires_at: Number(body.dataset.qrExpires || 0) },

@@ -102,6 +102,21 @@ impl Driver {
     }
 }
 
+impl Driver {
+    /// A phone's browser, logged into its pages at `url` with the device password.
+    async fn phone(&self, name: &str, url: &str, password: &str) -> Page {
+        let page = self.browser(name, 375, 812).await;
+        page.goto(&format!("{url}/")).await;
+        // No session yet: every page leads to 登录.
+        page.wait_path("/login").await;
+        page.fill("#login-password", password).await;
+        page.click("#login-submit").await;
+        page.wait_path("/").await;
+        page.find("#logout").await;
+        page
+    }
+}
+
 /// One browser session and the helpers the tests use on it.
 struct Page {
     driver: WebDriver,
@@ -394,6 +409,15 @@ async fn phone_scans(phone: &Page, phone_url: &str, qr: &Path, uscc: &str, passw
 /// Both screens show the same short code; the PC user confirms it.
 async fn confirm_short_code(pc: &Page, phone: &Page) {
     phone.find("#short-code").await;
+    // One term on both screens, and each says what is left to do: the phone has confirmed, the
+    // PC checks the code and confirms.
+    assert_eq!(phone.text("#short-code-hint").await, "请在电脑上核对并确认");
+    let phone_text = phone.text("body").await;
+    assert!(
+        phone_text.contains("确认码") && !phone_text.contains("验证码"),
+        "{phone_text}"
+    );
+    assert!(!phone_text.contains("登录成功"), "{phone_text}");
     let code = phone.text("#short-code").await;
     let digits: String = code.chars().filter(char::is_ascii_alphanumeric).collect();
     assert!(!digits.is_empty(), "phone shows no code: {code:?}");
@@ -402,6 +426,13 @@ async fn confirm_short_code(pc: &Page, phone: &Page) {
         shown.contains(&digits),
         "PC shows {shown:?}, phone {code:?}"
     );
+    assert!(
+        pc.text("#short-code-title")
+            .await
+            .starts_with("手机已确认，请核对确认码")
+    );
+    let pc_text = pc.text("body").await;
+    assert!(!pc_text.contains("验证码"), "{pc_text}");
     pc.click("#short-code-confirm").await;
 }
 
@@ -438,7 +469,9 @@ async fn first_login_registers_then_the_next_login_shows_the_entity() {
     let phone_server = PhoneServer::start(&world.zhang);
     let driver = Driver::start();
     let pc = driver.browser("login-pc", 1280, 900).await;
-    let phone = driver.browser("login-phone", 375, 812).await;
+    let phone = driver
+        .phone("login-phone", &phone_server.url, DEVICE_PASSWORD)
+        .await;
 
     // The phone's home lists the license.
     phone.goto(&phone_server.url).await;
@@ -467,6 +500,92 @@ async fn first_login_registers_then_the_next_login_shows_the_entity() {
     world.server.stop();
 }
 
+// Issue #15: the phone's pages open only with the device password, and act only on requests
+// from themselves: a page of another origin on the same machine (here one of the PC server,
+// which is same-site, so the SameSite=Strict cookie goes along) cannot make the phone act, even
+// with the form's token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_phone_pages_need_the_device_password_and_refuse_other_origins() {
+    let world = World::start(&[]);
+    let phone_server = PhoneServer::start(&world.zhang);
+    let driver = Driver::start();
+    let phone = driver.browser("guard-phone", 375, 812).await;
+
+    // Any page leads to 登录, which says the password is still the default.
+    phone.goto(&format!("{}/admins", phone_server.url)).await;
+    phone.wait_path("/login").await;
+    phone
+        .wait_text("#default-password-warning", "默认密码 123456")
+        .await;
+    phone.shot("login").await;
+    // A wrong password is refused and counted; the right one opens the pages.
+    phone.fill("#login-password", "000000").await;
+    phone.click("#login-submit").await;
+    let err = phone.wait_text("#error", "还可尝试 4 次").await;
+    assert!(err.contains("执照密码错误"), "{err}");
+    assert_eq!(
+        phone.attr("#error", "data-code").await,
+        "wallet.wrong_password"
+    );
+    phone.fill("#login-password", DEVICE_PASSWORD).await;
+    phone.click("#login-submit").await;
+    phone.wait_path("/").await;
+    phone
+        .find(&format!(".license-item[data-uscc='{}']", world.uscc))
+        .await;
+    phone.find("#default-password-warning").await;
+    // The session cookie is out of scripts' reach.
+    let script_cookies = phone
+        .driver
+        .execute("return document.cookie;", Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(script_cookies.json().as_str(), Some(""));
+    let csrf = phone.attr("input[name=csrf]", "value").await;
+    assert!(!csrf.is_empty());
+
+    // From another origin, a form to add a license admin, with the right token and the
+    // default password: refused, nothing added.
+    // (A page of the PC server without a form-action policy of its own: its health check.)
+    phone.goto(&format!("{}/healthz", world.server.url)).await;
+    phone
+        .driver
+        .execute(
+            "const f = document.createElement('form'); f.method = 'post'; \
+             f.action = arguments[0] + '/admins/add'; \
+             for (const [k, v] of Object.entries(arguments[1])) { \
+               const i = document.createElement('input'); i.type = 'hidden'; i.name = k; \
+               i.value = v; f.appendChild(i); } \
+             document.body.appendChild(f); f.submit(); return true;",
+            vec![
+                json!(phone_server.url),
+                json!({
+                    "csrf": csrf,
+                    "password": DEVICE_PASSWORD,
+                    "name": "王芳",
+                    "id_number": "420502199001011234",
+                    "phone": "13900000000",
+                }),
+            ],
+        )
+        .await
+        .unwrap();
+    phone.wait_path("/admins/add").await;
+    assert_eq!(phone.attr("#error", "data-code").await, "web.csrf");
+    phone.shot("foreign-origin").await;
+    let admins = world.zhang.ok(&["admins", "list"]).to_string();
+    assert!(!admins.contains("王芳"), "{admins}");
+
+    // Logged out, the pages lead to 登录 again.
+    phone.goto(&format!("{}/", phone_server.url)).await;
+    phone.click("#logout").await;
+    phone.wait_path("/login").await;
+    phone.goto(&format!("{}/seals", phone_server.url)).await;
+    phone.wait_path("/login").await;
+    phone.quit().await;
+    world.server.stop();
+}
+
 // Issue #14: two replicas over one PostgreSQL database. Replica A serves the PC page and its QR
 // sends the phone to replica B; the phone answers through B, and A's page hears it (by
 // PostgreSQL's NOTIFY, not by polling) and moves on by itself at once. The member session the
@@ -482,7 +601,9 @@ async fn a_login_shown_by_one_replica_and_answered_through_another_moves_the_pc_
     let phone_server = PhoneServer::start(&world.zhang);
     let driver = Driver::start();
     let pc = driver.browser("replicas-pc", 1280, 900).await;
-    let phone = driver.browser("replicas-phone", 375, 812).await;
+    let phone = driver
+        .phone("replicas-phone", &phone_server.url, DEVICE_PASSWORD)
+        .await;
 
     // A's page shows a QR holding B's URL; the phone scans it and answers through B.
     let qr = pc_login_page_for(&pc, &a.url, &b.url).await;
@@ -538,7 +659,9 @@ async fn an_impression_prepared_on_the_pc_is_signed_on_the_phone() {
     let phone_server = PhoneServer::start(&world.zhang);
     let driver = Driver::start();
     let pc = driver.browser("impression-pc", 1280, 1000).await;
-    let phone = driver.browser("impression-phone", 375, 812).await;
+    let phone = driver
+        .phone("impression-phone", &phone_server.url, DEVICE_PASSWORD)
+        .await;
     login(&pc, &phone, &phone_server.url, &world.server, &world.uscc).await;
     register(&pc, &world.uscc).await;
 
@@ -665,7 +788,9 @@ async fn an_agent_without_the_bidding_matter_is_refused_on_both_screens() {
     let phone_server = PhoneServer::start(&wang);
     let driver = Driver::start();
     let pc = driver.browser("agent-pc", 1280, 900).await;
-    let phone = driver.browser("agent-phone", 375, 812).await;
+    let phone = driver
+        .phone("agent-phone", &phone_server.url, DEVICE_PASSWORD)
+        .await;
     let qr = pc_login_page(&pc, &world.server.url).await;
     phone_scans(&phone, &phone_server.url, &qr, &world.uscc, DEVICE_PASSWORD).await;
 
@@ -696,7 +821,9 @@ async fn credit_database_sync_shows_what_changed() {
     let phone_server = PhoneServer::start(&world.zhang);
     let driver = Driver::start();
     let pc = driver.browser("credit-pc", 1280, 900).await;
-    let phone = driver.browser("credit-phone", 375, 812).await;
+    let phone = driver
+        .phone("credit-phone", &phone_server.url, DEVICE_PASSWORD)
+        .await;
     login(&pc, &phone, &phone_server.url, &world.server, &world.uscc).await;
     register(&pc, &world.uscc).await;
 
@@ -797,7 +924,9 @@ async fn the_demo_serves_phones_a_person_can_log_in_with() {
     let (phone_url, password) = demo.phone.clone();
     let driver = Driver::start();
     let pc = driver.browser("demo-pc", 1280, 900).await;
-    let phone = driver.browser("demo-phone", 375, 812).await;
+    let phone = driver
+        .phone("demo-phone", phone_url.trim_end_matches('/'), &password)
+        .await;
     // The demo registered the company in its scenario; 张伟 changed the device password.
     let uscc = demo_registry_entry(COMPANY)
         .unwrap()
@@ -869,7 +998,9 @@ async fn the_window_clerk_registers_a_tenderer_who_then_logs_in_by_qr() {
 
     // The tenderer logs in by QR like anyone, and is a tenderer (招标人).
     let pc = driver.browser("tenderer-pc", 1280, 900).await;
-    let phone = driver.browser("tenderer-phone", 375, 812).await;
+    let phone = driver
+        .phone("tenderer-phone", &phone_server.url, DEVICE_PASSWORD)
+        .await;
     login_with(&pc, &phone, &phone_server.url, &url, &uscc, DEVICE_PASSWORD).await;
     pc.wait_path("/").await;
     assert_eq!(
@@ -944,7 +1075,9 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
 
     let phone_server = PhoneServer::start(&zhang);
     let driver = Driver::start();
-    let phone = driver.browser("seal-phone", 375, 812).await;
+    let phone = driver
+        .phone("seal-phone", &phone_server.url, DEVICE_PASSWORD)
+        .await;
 
     // 其他应用 → 电子印章 → 印模管理: nothing uploaded yet.
     phone.goto(&format!("{}/", phone_server.url)).await;
@@ -956,11 +1089,43 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
         .wait_text("#no-impressions", "您还未上传印模，请先上传印模！")
         .await;
 
-    // 添加印模: preview on white and dark, then sign and upload.
+    // 添加印模, one flow: ① edit (no password asked yet) → ② preview, kept on the page →
+    // ③ the password at upload → a result page with the outcome at the top.
     phone.click("#impression-add").await;
     phone.wait_path("/seals/impression").await;
+    assert_eq!(
+        phone
+            .driver
+            .find_all(By::Id("password"))
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
     select(&phone, "#seal-type", "bid").await;
     select(&phone, "#size", "round:40x40").await;
+    // The crop fields are boxes one can see; each slider shows its value as it moves.
+    phone
+        .until(
+            "crop fields with a visible border",
+            "const s = getComputedStyle(document.getElementById('crop-x')); \
+             return parseFloat(s.borderTopWidth) > 0 && s.borderTopStyle !== 'none' \
+             && document.getElementById('crop-x').getBoundingClientRect().width > 40;",
+        )
+        .await;
+    assert_eq!(phone.text("#brightness-value").await, "0");
+    let slide = |value: &'static str| {
+        format!(
+            "const s = document.getElementById('brightness'); s.value = '{value}'; \
+             s.dispatchEvent(new Event('input')); \
+             return document.getElementById('brightness-value').textContent === '{value}';"
+        )
+    };
+    phone
+        .until("showing the slider's value", &slide("25"))
+        .await;
+    phone.shot("impression-edit").await;
+    phone.until("showing the slider's value", &slide("0")).await;
     phone.find("#photo").await.send_keys(photo).await.unwrap();
     phone.click("#impression-preview").await;
     phone.find("#preview-white").await;
@@ -971,11 +1136,40 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
     // The form keeps the choices, and the phone keeps the previewed photo for the upload.
     assert_eq!(phone.value("#seal-type").await, "bid");
     phone.find("#kept-photo").await;
+    // A wrong password: said at the top, the preview still there, nothing uploaded.
     phone.js_click("#accept").await;
+    phone.fill("#password", "000000").await;
+    phone.click("#impression-upload").await;
+    phone.wait_text("#error", "执照密码错误").await;
+    phone.find("#preview-white").await;
+    let top = |css: &str| {
+        format!(
+            "const e = document.querySelector({}); return !!e && e.getBoundingClientRect().top < 300;",
+            json!(css)
+        )
+    };
+    phone
+        .until("showing the error at the top", &top("#error"))
+        .await;
+    phone.shot("impression-wrong-password").await;
+    // The right one: the result page, its outcome at the top of the first screen.
+    // The terms stay accepted, as they were ticked.
+    phone
+        .until(
+            "the terms accepted",
+            "return document.getElementById('accept').checked;",
+        )
+        .await;
     phone.fill("#password", DEVICE_PASSWORD).await;
     phone.click("#impression-upload").await;
     phone.wait_text("#result", "印模已上传").await;
+    phone
+        .until("showing the result at the top", &top("#result"))
+        .await;
+    assert!(phone.text("#result").await.contains("投标专用章"));
     phone.shot("impression-uploaded").await;
+    phone.click("#result-next").await;
+    phone.wait_path("/seals").await;
 
     // 《电子印章制作与使用须知》 opens on the phone.
     phone.goto(&format!("{}/seals/notice", phone_server.url)).await;
@@ -1007,6 +1201,9 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
     phone.find("#made-seals .made-seal").await;
     phone.fill("#password", DEVICE_PASSWORD).await;
     phone.click("#seal-collectable").await;
+    // Every signed action asks for the password, even while it is the default.
+    phone.find(".collectable-seal .seal-collect").await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
     phone.click(".collectable-seal .seal-collect").await;
     phone.wait_text("#result", "已领取印章").await;
     // Collected: no longer offered (issue #15: it stayed and could be collected again).
@@ -1040,6 +1237,9 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
     phone.find("#no-seals").await;
     phone.fill("#password", DEVICE_PASSWORD).await;
     phone.click("#seal-collectable").await;
+    // Every signed action asks for the password, even while it is the default.
+    phone.find(".collectable-seal .seal-collect").await;
+    phone.fill("#password", DEVICE_PASSWORD).await;
     phone.click(".collectable-seal .seal-collect").await;
     phone.wait_text("#result", "已领取印章").await;
 
@@ -1077,7 +1277,9 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
 
     // 王强 collects it on his phone, through the grant.
     let wang_server = PhoneServer::start(&wang);
-    let agent = driver.browser("seal-agent", 375, 812).await;
+    let agent = driver
+        .phone("seal-agent", &wang_server.url, DEVICE_PASSWORD)
+        .await;
     agent.goto(&format!("{}/seals", wang_server.url)).await;
     agent.fill("#password", DEVICE_PASSWORD).await;
     agent.click("#seal-collectable").await;
@@ -1088,6 +1290,7 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
         option.attr("value").await.unwrap().as_deref(),
         Some(grant_id.as_str())
     );
+    agent.fill("#password", DEVICE_PASSWORD).await;
     agent.click(".collectable-seal .seal-collect").await;
     agent.wait_text("#result", "已领取印章").await;
     agent.fill("#password", DEVICE_PASSWORD).await;

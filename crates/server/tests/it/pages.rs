@@ -179,11 +179,14 @@ async fn login_page_and_redirects_without_a_session() {
             "qr-message",
             "short-code",
             "short-code-confirm",
-            "short-code-input",
         ] {
             assert!(p.has(id), "#{id}");
         }
         assert_eq!(p.text("qr-message"), "请使用电子营业执照扫码");
+        // One term, and nothing optional left unexplained: the PC checks the code the phone
+        // shows, it does not ask for it to be typed.
+        assert!(p.html.contains("手机已确认，请核对确认码"));
+        assert!(!p.has("short-code-input") && !p.html.contains("验证码"));
         assert!(p.html.contains("非市场主体登录即将开放"));
         // The countdown runs on the server's clock.
         assert!(p.html.contains(&format!("data-server-now=\"{T0}\"")));

@@ -130,11 +130,14 @@ pub enum WalletCommand {
         yes: bool,
     },
     /// The phone's web UI (手机页面): serve it on ADDR (loopback by default) until Ctrl-C;
-    /// the first stdout line is `phone: http://ADDR/`.
+    /// the first stdout line is `phone: http://ADDR/`. Its pages ask for the device password.
     Serve {
         /// Address to listen on; port 0 picks a free port.
         #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN)]
         listen: SocketAddr,
+        /// End a page session after this many seconds without a request.
+        #[arg(long, value_name = "SECONDS", default_value_t = crate::web::WebConfig::IDLE_TIMEOUT_SECS)]
+        idle_timeout: i64,
     },
     /// 印模: upload a photo of the seal (processed and checked on the phone), the records.
     Impression {
@@ -341,8 +344,14 @@ impl WalletCli {
     /// (stderr, or stdout as JSON with `--json`), and give the process exit code.
     pub async fn run(self) -> ExitCode {
         let json = self.json;
-        if let WalletCommand::Serve { listen } = self.command {
-            return match serve(&self.home, &self.server, listen).await {
+        if let WalletCommand::Serve {
+            listen,
+            idle_timeout,
+        } = self.command
+        {
+            let mut config = crate::web::WebConfig::new(listen);
+            config.idle_timeout_secs = idle_timeout.max(1);
+            return match serve(&self.home, &self.server, config).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("错误: {e} [{}]", e.code());
@@ -481,13 +490,13 @@ impl WalletCli {
 }
 
 /// `serve`: the web UI over the wallet of `home`.
-async fn serve(home: &std::path::Path, server: &str, listen: SocketAddr) -> Result<()> {
+async fn serve(home: &std::path::Path, server: &str, config: crate::web::WebConfig) -> Result<()> {
     let home = Home::open(home)?;
     if home.password_is_default()? {
         eprintln!("警告: {DEFAULT_PASSWORD_WARNING}");
     }
     let wallet = Wallet::new(home, Client::new(server)?);
-    crate::web::serve(wallet, listen).await
+    crate::web::serve(wallet, config.addr, config).await
 }
 
 async fn realname(wallet: &Wallet, args: RealnameArgs) -> Result<Outcome> {
@@ -653,7 +662,7 @@ async fn scan(
     let password = pw.device(wallet.home())?;
     let status = wallet.answer_request(&preview, &license, &password).await?;
     let code = status.short_code.clone().unwrap_or_default();
-    let text = format!("{shown}\n\n请核对电脑上显示的确认码：{code}");
+    let text = format!("{shown}\n\n手机已确认，请在电脑上核对并确认。确认码：{code}");
     let out = serde_json::json!({ "preview": preview, "status": status });
     Outcome::new(&out, text)
 }

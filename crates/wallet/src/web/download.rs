@@ -257,10 +257,7 @@ pub(super) async fn download(State(app): State<App>, CheckedForm(f): CheckedForm
         name: f.get("entity_name").to_owned(),
     };
     let agreed = matches!(f.get("agree"), "1" | "on" | "yes");
-    let done = match (
-        f.required("uscc", "企业"),
-        f.password("password", app.wallet.home()),
-    ) {
+    let done = match (f.required("uscc", "企业"), f.password("password")) {
         (Ok(uscc), Ok(password)) => {
             app.wallet
                 .download(

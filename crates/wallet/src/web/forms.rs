@@ -3,7 +3,6 @@
 use zeroize::Zeroize as _;
 
 use crate::error::{Result, WalletError};
-use crate::home::{DEFAULT_PASSWORD, Home};
 use crate::time::{format_beijing, now_unix, parse_time};
 use yizhao_gm::keystore::Password;
 
@@ -89,17 +88,15 @@ impl Fields {
         }
     }
 
-    /// The device password of field `name` (not trimmed). Left empty, it is the default
-    /// password while that has not been changed, as in the CLI.
-    pub(crate) fn password(&self, name: &str, home: &Home) -> Result<Password> {
+    /// The device password of field `name` (not trimmed), as the person typed it. It is never
+    /// filled in for them, not even the default one (every page says while the password is
+    /// still the default): nothing is signed with a password nobody typed.
+    pub(crate) fn password(&self, name: &str) -> Result<Password> {
         let given = self.password_raw(name);
-        if !given.expose().is_empty() {
-            return Ok(given);
+        if given.expose().is_empty() {
+            return Err(WalletError::Input("请输入执照密码".into()));
         }
-        if home.password_is_default()? {
-            return Ok(Password::new(DEFAULT_PASSWORD));
-        }
-        Err(WalletError::Input("请输入执照密码".into()))
+        Ok(given)
     }
 }
 

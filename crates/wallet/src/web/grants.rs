@@ -1,6 +1,6 @@
 //! 证照管理员 (manual 3.1.1.2) and 授权他人使用执照 (3.1.1.3). Each action is a request signed
-//! with a license of this phone, so each asks for the license and the device password; while
-//! the password is still the default, the list is shown at once.
+//! with a license of this phone, so each asks for the license and the device password (typed,
+//! even while it is still the default: nothing is signed with a password nobody typed).
 
 use super::forms::CheckedForm;
 use axum::extract::{Query, State};
@@ -15,7 +15,6 @@ use super::forms::{date_at, date_of, today};
 use super::{App, Fields, PageError, matters_text, period_text};
 use crate::error::{Result, WalletError};
 use crate::flows::{AgentAuthorization, Matters};
-use crate::home::DEFAULT_PASSWORD;
 use crate::render;
 use crate::time::now_unix;
 
@@ -129,26 +128,13 @@ fn render_page(app: &App, kind: Kind, shown: Shown) -> Response {
     app.page(name, ctx, shown.error.as_ref())
 }
 
-/// `GET /admins` or `GET /agents`: the forms; the list too while the password is the default.
+/// `GET /admins` or `GET /agents`: the forms; the list once the password is given.
 async fn page(app: &App, kind: Kind, license: String) -> Response {
-    let mut shown = Shown {
+    let shown = Shown {
         license,
         input: context! {},
         ..Shown::default()
     };
-    if shown.license.is_empty()
-        && let Ok(all) = app.wallet.home().licenses()
-        && let Some(first) = all.first()
-    {
-        shown.license = first.license_id.clone();
-    }
-    if !shown.license.is_empty() && app.wallet.home().password_is_default().unwrap_or(false) {
-        let pw = Password::new(DEFAULT_PASSWORD);
-        match list(app, kind, &shown.license, &pw).await {
-            Ok(items) => shown.list = Some(items),
-            Err(e) => shown.error = Some(PageError::from(e)),
-        }
-    }
     render_page(app, kind, shown)
 }
 
@@ -176,7 +162,7 @@ async fn act(app: &App, kind: Kind, action: Action, f: Fields) -> Response {
     };
     let done = async {
         let license = f.required("license", "执照")?;
-        let password = f.password("password", app.wallet.home())?;
+        let password = f.password("password")?;
         let result = match action {
             Action::List => None,
             Action::Add => Some(add(app, kind, &f, license, &password).await?),

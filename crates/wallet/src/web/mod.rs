@@ -4,10 +4,12 @@
 //!
 //! - In-flight state (a checked QR request awaiting confirmation, a real-name session awaiting
 //!   its SMS code) lives in memory, keyed by random tokens.
-//! - Every form carries a per-process CSRF token; requests whose `Host` is a domain name other
-//!   than `localhost` are refused (a DNS-rebinding page cannot read the token).
+//! - Every page but 登录 needs a session opened with the device password, and every request must
+//!   name the served address and come from these pages ([`session`]); every form carries a
+//!   per-process CSRF token, shown only to a session.
 //! - The device password is read from the form, used, and zeroized; it is never logged nor put
-//!   back into a page.
+//!   back into a page. It is never filled in for the person, not even the default one: while
+//!   the password is still the default, every page says so.
 
 mod download;
 mod forms;
@@ -16,15 +18,18 @@ mod pages;
 mod scan;
 mod seal_grants;
 mod seals;
+mod session;
+
+pub use session::WebConfig;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::{Environment, Value, context};
@@ -52,9 +57,9 @@ struct PendingRealname {
 struct Pending {
     previews: HashMap<String, ScanPreview>,
     realnames: HashMap<String, PendingRealname>,
-    /// The photo last previewed on 添加印模: the upload uses it when no file is chosen again
-    /// (a browser never fills a file input back in).
-    impression_photo: Option<Vec<u8>>,
+    /// The impression last previewed on 添加印模: the upload uses its photo when no file is
+    /// chosen again (a browser never fills a file input back in), and only as previewed.
+    impression: Option<seals::ImpressionDraft>,
 }
 
 /// The web app: one wallet, the templates, the CSRF secret, the in-flight steps.
@@ -62,6 +67,7 @@ struct WebApp {
     wallet: Wallet,
     env: Environment<'static>,
     csrf: String,
+    gate: session::Gate,
     pending: Mutex<Pending>,
 }
 
@@ -71,6 +77,7 @@ type App = Arc<WebApp>;
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("index.html", include_str!("../../templates/index.html")),
+    ("login.html", include_str!("../../templates/login.html")),
     ("message.html", include_str!("../../templates/message.html")),
     (
         "realname.html",
@@ -137,12 +144,14 @@ fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The web UI over `wallet`, as a router (for tests and for [`serve`]).
-pub fn router(wallet: Wallet) -> Result<Router> {
+/// The web UI over `wallet`, as a router (for tests and for [`serve`]), to be served on
+/// `config.addr`.
+pub fn router(wallet: Wallet, config: WebConfig) -> Result<Router> {
     let app: App = Arc::new(WebApp {
         wallet,
         env: environment()?,
         csrf: random_token(),
+        gate: session::Gate::new(config),
         pending: Mutex::new(Pending::default()),
     });
     let upload = Router::new()
@@ -157,6 +166,8 @@ pub fn router(wallet: Wallet) -> Result<Router> {
         .layer(DefaultBodyLimit::max(seals::PHOTO_MAX_BYTES + 64 * 1024));
     Ok(Router::new()
         .route("/", get(pages::home))
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", post(session::logout))
         .route("/password", get(pages::password_form).post(pages::password))
         .route(
             "/download",
@@ -204,23 +215,24 @@ pub fn router(wallet: Wallet) -> Result<Router> {
         .merge(upload)
         .merge(photo)
         .fallback(not_found)
-        .layer(middleware::from_fn(guard))
+        .layer(middleware::from_fn_with_state(app.clone(), session::guard))
         .with_state(app))
 }
 
 /// Listen on `listen`, print `phone: http://ADDR/` as the first stdout line, and serve the web
-/// UI until Ctrl-C or SIGTERM.
-pub async fn serve(wallet: Wallet, listen: SocketAddr) -> Result<()> {
+/// UI until Ctrl-C or SIGTERM; `config`'s address is replaced by the one bound.
+pub async fn serve(wallet: Wallet, listen: SocketAddr, mut config: WebConfig) -> Result<()> {
     // Listen for SIGTERM before anyone can learn the address: a stop sent right after the first
     // page must not find the default handler (which ends the process with a failure status).
     let stop = stop_signal();
-    let app = router(wallet)?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| WalletError::Input(format!("无法监听 {listen}: {e}")))?;
     let addr = listener
         .local_addr()
         .map_err(|e| WalletError::Input(format!("无法监听 {listen}: {e}")))?;
+    config.addr = addr;
+    let app = router(wallet, config)?;
     println!("phone: http://{addr}/");
     if !addr.ip().is_loopback() {
         eprintln!("警告: 手机页面监听在 {addr}，同一网络中的其他设备也能访问");
@@ -259,55 +271,6 @@ fn js(body: &'static str) -> Response {
         body,
     )
         .into_response()
-}
-
-/// Refuse requests addressed to a domain name (DNS rebinding), and set the headers every page
-/// gets: no framing, no sniffing, no outside resources.
-async fn guard(req: Request, next: Next) -> Response {
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    if !host_allowed(host) {
-        return (StatusCode::FORBIDDEN, "forbidden host").into_response();
-    }
-    let mut resp = next.run(req).await;
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        header::HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        header::HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        header::HeaderValue::from_static("no-referrer"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    resp
-}
-
-/// `localhost` or an IP address, with or without a port.
-fn host_allowed(host: &str) -> bool {
-    let name = if let Some(rest) = host.strip_prefix('[') {
-        // [v6]:port
-        match rest.split_once(']') {
-            Some((v6, _)) => return v6.parse::<std::net::Ipv6Addr>().is_ok(),
-            None => return false,
-        }
-    } else {
-        host.rsplit_once(':').map_or(host, |(h, _)| h)
-    };
-    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::Ipv4Addr>().is_ok()
 }
 
 async fn not_found(axum::extract::State(app): axum::extract::State<App>) -> Response {
@@ -524,23 +487,6 @@ fn see_other(to: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hosts_by_address_or_localhost_only() {
-        for ok in [
-            "127.0.0.1:8081",
-            "127.0.0.1",
-            "localhost:9",
-            "LOCALHOST",
-            "[::1]:8081",
-            "192.168.1.9:80",
-        ] {
-            assert!(host_allowed(ok), "{ok}");
-        }
-        for bad in ["evil.example:8081", "", "[nope]:1", "127.0.0.1.evil.cn"] {
-            assert!(!host_allowed(bad), "{bad}");
-        }
-    }
 
     #[test]
     fn every_template_compiles() {

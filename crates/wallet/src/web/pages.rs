@@ -68,7 +68,7 @@ pub(super) async fn password(State(app): State<App>, CheckedForm(f): CheckedForm
     // The keystore's key derivation (twice) runs off the async workers.
     let home = app.wallet.home().clone();
     let changed = crate::home::off_the_runtime(move || {
-        let old = f.password("old_password", &home)?;
+        let old = f.password("old_password")?;
         let new = f.password_raw("new_password");
         let again = f.password_raw("new_password2");
         if new.expose().is_empty() {

@@ -223,7 +223,7 @@ pub(super) async fn confirm(
     let chosen = f.opt("license");
     let answered = match (
         f.required("license", "要使用的执照"),
-        f.password("password", app.wallet.home()),
+        f.password("password"),
     ) {
         (Ok(license), Ok(password)) => {
             if preview.licenses.iter().any(|l| {

@@ -171,7 +171,7 @@ fn grant_input(f: &Fields) -> Result<SealUseGrantInput> {
 async fn act(app: &App, kind: Kind, action: Action, f: Fields) -> Response {
     let done = async {
         let license = f.required("license", "执照")?;
-        let password = f.password("password", app.wallet.home())?;
+        let password = f.password("password")?;
         let w = &app.wallet;
         let result = match (kind, action) {
             (_, Action::List) => None,

@@ -112,7 +112,7 @@ async fn act(app: &App, action: Action, f: Fields) -> Response {
     let license = f.get("license").to_owned();
     let done = async {
         let license = f.required("license", "执照")?;
-        let password = f.password("password", app.wallet.home())?;
+        let password = f.password("password")?;
         let w = &app.wallet;
         let shown = match action {
             Action::Records => {
@@ -251,8 +251,10 @@ pub(super) async fn notice(State(app): State<App>) -> Response {
     app.page("notice.html", ctx, None)
 }
 
-/// `GET /seals/impression`: 添加印模.
+/// `GET /seals/impression`: 添加印模, step ① (edit). A draft left from an earlier visit is
+/// forgotten: the flow starts again.
 pub(super) async fn impression_form(State(app): State<App>) -> Response {
+    app.pending().impression = None;
     render_impression(&app, &Fields::from(Vec::new()), context! {}, None).await
 }
 
@@ -287,7 +289,7 @@ async fn render_impression(
         threshold => f.opt("threshold").unwrap_or("64"),
         accept => !f.get("accept").is_empty(),
     };
-    let kept_photo = app.pending().impression_photo.is_some();
+    let kept_photo = app.pending().impression.is_some();
     let ctx = context! {
         licenses => licenses,
         chosen => chosen,
@@ -299,6 +301,33 @@ async fn render_impression(
         ..shown
     };
     app.page("impression.html", ctx, error)
+}
+
+/// The fields that make the impression: what was previewed is what is uploaded.
+const DESIGN_FIELDS: [&str; 12] = [
+    "license",
+    "seal_type",
+    "size",
+    "crop_x",
+    "crop_y",
+    "crop_w",
+    "crop_h",
+    "rotate",
+    "brightness",
+    "contrast",
+    "colour",
+    "threshold",
+];
+
+/// The impression as last previewed: the photo and the fields that made it.
+#[derive(Clone)]
+pub(super) struct ImpressionDraft {
+    photo: Vec<u8>,
+    design: Vec<String>,
+}
+
+fn design_of(f: &Fields) -> Vec<String> {
+    DESIGN_FIELDS.iter().map(|n| f.get(n).to_owned()).collect()
 }
 
 /// The catalogue's sizes grouped by shape, for the editor's one shape-and-size select.
@@ -350,7 +379,17 @@ fn preview(photo: &[u8], f: &Fields) -> Result<Value> {
     })
 }
 
-/// `POST /seals/impression` (multipart): 预览 or 上传印模.
+/// What a post of 添加印模 leads to.
+enum Step {
+    /// ② The preview, with the upload step under it.
+    Preview(Value),
+    /// ③ Uploaded: the result page.
+    Uploaded(yizhao_proto::seal::ImpressionItem),
+}
+
+/// `POST /seals/impression` (multipart): `do=preview` (②: the preview, kept on the page, with
+/// the password asked under it) or `do=upload` (③: sign and upload what was previewed, then a
+/// result page). An upload of something not previewed as it stands shows its preview instead.
 pub(super) async fn impression(State(app): State<App>, multipart: Multipart) -> Response {
     let (f, photo) = match read_form(multipart).await {
         Ok(parts) => parts,
@@ -362,22 +401,31 @@ pub(super) async fn impression(State(app): State<App>, multipart: Multipart) -> 
     if !app.csrf_ok(&f) {
         return app.csrf_refused();
     }
+    let draft = app.pending().impression.clone();
     let done = async {
-        let photo = match photo {
-            Some(p) => p,
-            None => app
-                .pending()
-                .impression_photo
-                .clone()
-                .ok_or_else(|| WalletError::Input("请选择印模照片".into()))?,
+        let Some(photo) = photo.or_else(|| draft.as_ref().map(|d| d.photo.clone())) else {
+            return Err(WalletError::Input("请选择印模照片".into()));
         };
-        if f.get("do") == "preview" {
+        let previewed = draft
+            .as_ref()
+            .is_some_and(|d| d.photo == photo && d.design == design_of(&f));
+        if f.get("do") != "upload" || !previewed {
             let shown = preview(&photo, &f)?;
-            app.pending().impression_photo = Some(photo);
-            return Ok::<_, WalletError>(shown);
+            let again = f.get("do") == "upload";
+            app.pending().impression = Some(ImpressionDraft {
+                photo,
+                design: design_of(&f),
+            });
+            if again {
+                // Changed since the preview: show what would be uploaded first.
+                return Err(WalletError::Input(
+                    "照片或调整在预览后有改动，请核对新的预览后再上传".into(),
+                ));
+            }
+            return Ok(Step::Preview(shown));
         }
         let license = f.required("license", "执照")?;
-        let password = f.password("password", app.wallet.home())?;
+        let password = f.password("password")?;
         let accepted = !f.get("accept").is_empty();
         let item = app
             .wallet
@@ -390,15 +438,28 @@ pub(super) async fn impression(State(app): State<App>, multipart: Multipart) -> 
                 accepted,
             )
             .await?;
-        app.pending().impression_photo = None;
-        Ok(context! {
-            result => format!("印模已上传，等待审核：{}（{}）", item.seal_type_name, item.state_name),
-        })
+        app.pending().impression = None;
+        Ok(Step::Uploaded(item))
     }
     .await;
     match done {
-        Ok(shown) => render_impression(&app, &f, shown, None).await,
-        Err(e) => render_impression(&app, &f, context! {}, Some(&PageError::from(e))).await,
+        Ok(Step::Preview(shown)) => render_impression(&app, &f, shown, None).await,
+        Ok(Step::Uploaded(item)) => {
+            let result = context! {
+                title => "印模已上传，等待审核",
+                text => format!("{}（{}）", item.seal_type_name, item.state_name),
+                next => context! { href => "/seals", label => "返回电子印章" },
+            };
+            app.message(axum::http::StatusCode::OK, "添加印模", Some(result), None)
+        }
+        Err(e) => {
+            // The preview stays on the page while there is one to show.
+            let kept = app.pending().impression.clone();
+            let shown = kept
+                .and_then(|d| preview(&d.photo, &f).ok())
+                .unwrap_or_else(|| context! {});
+            render_impression(&app, &f, shown, Some(&PageError::from(e))).await
+        }
     }
 }
 

@@ -9,6 +9,7 @@ mod client;
 mod home;
 mod qr;
 mod web;
+mod web_session;
 
 /// The deterministic test generator.
 pub use yizhao_gm::testing::SeededRng as TestRng;

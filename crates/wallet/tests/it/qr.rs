@@ -503,7 +503,7 @@ async fn the_scan_command_answers_with_yes() {
     assert_eq!(out.json["preview"]["requester"]["name"], RP_NAME);
     assert_eq!(out.json["preview"]["matter"], BIDDING);
     assert!(
-        out.text.contains("请核对电脑上显示的确认码：123456"),
+        out.text.contains("请在电脑上核对并确认。确认码：123456"),
         "{}",
         out.text
     );

@@ -5,35 +5,41 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HOST};
 use yizhao_gm::keystore::KdfParams;
 use yizhao_wallet::qr::IMAGE_MAX_BYTES;
+use yizhao_wallet::web::WebConfig;
 use yizhao_wallet::{Client, Home, Wallet};
 
 use crate::TestRng;
 use crate::authority::{self, Authority, CODE, ENTITY, USCC};
 use crate::qr::{BIDDING, PROCUREMENT, Platform, RP_NAME, SHORT_CODE, write_qr_png};
 
-/// A phone serving its pages, an authority and a platform.
-struct Web {
-    dir: tempfile::TempDir,
-    auth: Authority,
-    platform: Platform,
-    url: String,
-    http: reqwest::Client,
+/// The device password of a new phone.
+pub(crate) const DEFAULT_PASSWORD: &str = "123456";
+
+/// A phone serving its pages, an authority and a platform; `http` is logged in.
+pub(crate) struct Web {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) auth: Authority,
+    pub(crate) platform: Platform,
+    pub(crate) addr: std::net::SocketAddr,
+    pub(crate) url: String,
+    pub(crate) http: reqwest::Client,
 }
 
 /// A page as the test reads it.
-struct Page {
-    status: StatusCode,
-    url: String,
-    html: String,
+#[derive(Debug)]
+pub(crate) struct Page {
+    pub(crate) status: StatusCode,
+    pub(crate) url: String,
+    pub(crate) html: String,
 }
 
 impl Page {
-    fn has(&self, needle: &str) -> bool {
+    pub(crate) fn has(&self, needle: &str) -> bool {
         self.html.contains(needle)
     }
 
     /// The text of the element with this id (the element's content up to its closing tag).
-    fn text_of(&self, id: &str) -> Option<String> {
+    pub(crate) fn text_of(&self, id: &str) -> Option<String> {
         let start = self.html.find(&format!("id=\"{id}\""))?;
         let open_end = start + self.html[start..].find('>')? + 1;
         let rest = &self.html[open_end..];
@@ -41,7 +47,7 @@ impl Page {
         Some(rest[..end].trim().to_owned())
     }
 
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let at = self
             .html
             .find("name=\"csrf\" value=\"")
@@ -51,7 +57,7 @@ impl Page {
     }
 
     /// The error a person reads: the text of `#error`, which never shows the stable code.
-    fn error(&self) -> Option<String> {
+    pub(crate) fn error(&self) -> Option<String> {
         let start = self.html.find("id=\"error\"")?;
         let open_end = start + self.html[start..].find('>').unwrap() + 1;
         let rest = &self.html[open_end..];
@@ -63,7 +69,7 @@ impl Page {
     }
 
     /// The stable code of the error, kept out of sight in `#error`'s `data-code`.
-    fn error_code(&self) -> Option<String> {
+    pub(crate) fn error_code(&self) -> Option<String> {
         let start = self.html.find("id=\"error\"")?;
         let tag = &self.html[start..start + self.html[start..].find('>')?];
         let at = tag.find("data-code=\"")? + "data-code=\"".len();
@@ -83,7 +89,7 @@ fn urlencode(s: &str) -> String {
     out
 }
 
-fn form_body(fields: &[(&str, &str)]) -> String {
+pub(crate) fn form_body(fields: &[(&str, &str)]) -> String {
     fields
         .iter()
         .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
@@ -92,7 +98,13 @@ fn form_body(fields: &[(&str, &str)]) -> String {
 }
 
 impl Web {
-    async fn start(seed: u64) -> Web {
+    /// A phone with the default settings, logged in with the default password.
+    pub(crate) async fn start(seed: u64) -> Web {
+        Self::start_with(seed, |_| {}).await
+    }
+
+    /// A phone whose settings `adjust` changes, logged in with the default password.
+    pub(crate) async fn start_with(seed: u64, adjust: impl FnOnce(&mut WebConfig)) -> Web {
         let dir = tempfile::tempdir().unwrap();
         let auth = authority::start(seed).await;
         let platform = Platform::start(&auth, seed + 1).await;
@@ -103,24 +115,74 @@ impl Web {
         )
         .unwrap();
         let wallet = Wallet::new(home, Client::new(&auth.url).unwrap());
-        let url = authority::serve(yizhao_wallet::web::router(wallet).unwrap()).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut config = WebConfig::new(addr);
+        adjust(&mut config);
+        let router = yizhao_wallet::web::router(wallet, config).unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let url = format!("http://{addr}");
+        let cookie = Self::login(&url, DEFAULT_PASSWORD).await.unwrap();
         Web {
             dir,
             auth,
             platform,
+            addr,
             url,
-            http: reqwest::Client::new(),
+            http: Self::client_with(Some(&cookie)),
         }
     }
 
-    async fn read(resp: reqwest::Response) -> Page {
+    /// A client that sends `cookie` (`name=value`) with every request.
+    pub(crate) fn client_with(cookie: Option<&str>) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(c) = cookie {
+            headers.insert(reqwest::header::COOKIE, c.parse().unwrap());
+        }
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap()
+    }
+
+    /// `POST /login` with `password`: the session cookie (`name=value`), or the page that
+    /// refused.
+    pub(crate) async fn login(url: &str, password: &str) -> Result<String, Page> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let resp = http
+            .post(format!("{url}/login"))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form_body(&[("password", password)]))
+            .send()
+            .await
+            .unwrap();
+        let cookie = resp
+            .headers()
+            .get(reqwest::header::SET_COOKIE)
+            .map(|c| c.to_str().unwrap().to_owned());
+        match cookie {
+            Some(c) if resp.status() == StatusCode::SEE_OTHER => {
+                assert!(
+                    c.contains("HttpOnly") && c.contains("SameSite=Strict"),
+                    "{c}"
+                );
+                Ok(c.split(';').next().unwrap().to_owned())
+            }
+            _ => Err(Self::read(resp).await),
+        }
+    }
+
+    pub(crate) async fn read(resp: reqwest::Response) -> Page {
         let status = resp.status();
         let url = resp.url().to_string();
         let html = resp.text().await.unwrap();
         Page { status, url, html }
     }
 
-    async fn get(&self, path: &str) -> Page {
+    pub(crate) async fn get(&self, path: &str) -> Page {
         Self::read(
             self.http
                 .get(format!("{}{path}", self.url))
@@ -132,7 +194,7 @@ impl Web {
     }
 
     /// Post a form as-is (no CSRF token added).
-    async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         let resp = self
             .http
             .post(format!("{}{path}", self.url))
@@ -145,7 +207,7 @@ impl Web {
     }
 
     /// Post a form with the CSRF token of the page it came from.
-    async fn post(&self, from: &Page, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&self, from: &Page, path: &str, fields: &[(&str, &str)]) -> Page {
         let csrf = from.csrf();
         let mut all = vec![("csrf", csrf.as_str())];
         all.extend_from_slice(fields);
@@ -153,7 +215,7 @@ impl Web {
     }
 
     /// Post a multipart form: text `fields`, and `file` as `(field name, bytes)`.
-    async fn post_multipart(
+    pub(crate) async fn post_multipart(
         &self,
         path: &str,
         fields: &[(&str, &str)],
@@ -229,7 +291,7 @@ impl Web {
     }
 
     /// The whole download flow of manual 3.1.1.1, as the pages lead through it.
-    async fn download(&self, password: &str) -> Page {
+    pub(crate) async fn download(&self, password: &str) -> Page {
         let p = self.get("/download").await;
         assert!(p.has("id=\"rn-name\""));
         assert!(p.has("id=\"rn-submit\""));
@@ -303,7 +365,7 @@ impl Web {
         .await
     }
 
-    fn licenses_held(&self) -> usize {
+    pub(crate) fn licenses_held(&self) -> usize {
         Home::open(self.dir.path())
             .unwrap()
             .licenses()
@@ -317,7 +379,8 @@ async fn the_download_flow_end_to_end() {
     let w = Web::start(300).await;
     let home = w.get("/").await;
     assert!(home.has("name=\"viewport\""));
-    assert!(home.has("当前执照密码为默认密码 123456"));
+    assert!(home.has("id=\"default-password-warning\""));
+    assert!(home.has("当前执照密码仍为默认密码 123456"));
     for id in [
         "nav-download",
         "nav-scan",
@@ -329,7 +392,7 @@ async fn the_download_flow_end_to_end() {
     }
     assert!(!home.has("license-item"));
 
-    let done = w.download("").await;
+    let done = w.download(DEFAULT_PASSWORD).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.html);
     assert!(
         done.text_of("result")
@@ -355,8 +418,26 @@ async fn the_download_flow_end_to_end() {
             "/download/declaration?uscc={USCC}&locality=420500"
         ))
         .await;
+    // Never the default password unless typed: an empty field is asked for, even now.
+    let empty = w
+        .post(
+            &p,
+            "/download",
+            &[("uscc", USCC), ("agree", "1"), ("password", "")],
+        )
+        .await;
+    assert!(
+        empty.error().unwrap().contains("请输入执照密码"),
+        "{}",
+        empty.html
+    );
+    assert_eq!(w.licenses_held(), 1);
     let p = w
-        .post(&p, "/download", &[("uscc", USCC), ("password", "")])
+        .post(
+            &p,
+            "/download",
+            &[("uscc", USCC), ("password", DEFAULT_PASSWORD)],
+        )
         .await;
     let err = p.error().unwrap();
     assert!(err.contains("请先阅读并同意《执照下载声明》"), "{err}");
@@ -436,7 +517,7 @@ fn confirm_path(p: &Page) -> String {
 #[tokio::test]
 async fn scan_by_link_then_confirm_with_wrong_and_right_password() {
     let w = Web::start(320).await;
-    assert!(w.download("").await.has("id=\"result\""));
+    assert!(w.download(DEFAULT_PASSWORD).await.has("id=\"result\""));
     let link = w.platform.login("req_web_000001", BIDDING);
 
     let scan = w.get("/scan").await;
@@ -512,9 +593,16 @@ async fn scan_by_link_then_confirm_with_wrong_and_right_password() {
         )
         .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.html);
-    assert!(ok.text_of("result").unwrap().contains("登录成功"));
+    // Not 登录成功 yet: the PC has to confirm. One term, 确认码, and what to do with it.
+    let result = ok.text_of("result").unwrap_or_default();
+    assert!(!ok.has("登录成功"), "{}", ok.html);
+    assert!(ok.has("手机已确认"), "{result}");
     assert_eq!(ok.text_of("short-code").as_deref(), Some(SHORT_CODE));
-    assert!(ok.has("请核对电脑上显示的验证码"));
+    assert_eq!(
+        ok.text_of("short-code-hint").as_deref(),
+        Some("请在电脑上核对并确认")
+    );
+    assert!(ok.has("确认码") && !ok.has("验证码"), "{}", ok.html);
     assert!(!ok.has("s3cret-pw"));
     assert_eq!(w.platform.answered(), vec!["req_web_000001".to_string()]);
 
@@ -528,7 +616,7 @@ async fn scan_by_link_then_confirm_with_wrong_and_right_password() {
 #[tokio::test]
 async fn a_refusal_by_the_platform_is_shown_verbatim() {
     let w = Web::start(330).await;
-    w.download("").await;
+    w.download(DEFAULT_PASSWORD).await;
     let link = w.platform.login("req_web_procure1", PROCUREMENT);
     let scan = w.get("/scan").await;
     let p = w.post(&scan, "/scan/link", &[("link", &link)]).await;
@@ -538,7 +626,13 @@ async fn a_refusal_by_the_platform_is_shown_verbatim() {
     );
     let path = confirm_path(&p);
     // A license id or the USCC.
-    let refused = w.post(&p, &path, &[("license", USCC)]).await;
+    let refused = w
+        .post(
+            &p,
+            &path,
+            &[("license", USCC), ("password", DEFAULT_PASSWORD)],
+        )
+        .await;
     let err = refused.error().unwrap();
     assert!(err.contains("该执照未获授权办理此事项"), "{err}");
     assert_eq!(
@@ -564,7 +658,7 @@ async fn a_refusal_by_the_platform_is_shown_verbatim() {
 #[tokio::test]
 async fn scan_by_uploaded_picture_and_bad_uploads() {
     let w = Web::start(340).await;
-    w.download("").await;
+    w.download(DEFAULT_PASSWORD).await;
     let link = w.platform.login("req_web_upload1", BIDDING);
     let png = w.dir.path().join("shot.png");
     write_qr_png(&png, &link);
@@ -578,7 +672,13 @@ async fn scan_by_uploaded_picture_and_bad_uploads() {
     let path = confirm_path(&p);
     let at = p.html.find("name=\"license\" value=\"").unwrap() + 22;
     let license = p.html[at..at + p.html[at..].find('"').unwrap()].to_owned();
-    let ok = w.post(&p, &path, &[("license", &license)]).await;
+    let ok = w
+        .post(
+            &p,
+            &path,
+            &[("license", &license), ("password", DEFAULT_PASSWORD)],
+        )
+        .await;
     assert_eq!(ok.text_of("short-code").as_deref(), Some(SHORT_CODE));
 
     // Garbage, an empty file, a picture without a QR code, an oversized file.
@@ -610,7 +710,7 @@ async fn scan_by_uploaded_picture_and_bad_uploads() {
 #[tokio::test]
 async fn forms_without_the_csrf_token_change_nothing() {
     let w = Web::start(350).await;
-    w.download("").await;
+    w.download(DEFAULT_PASSWORD).await;
     let before = std::fs::read(w.dir.path().join("wallet.keystore")).unwrap();
 
     let p = w
@@ -673,7 +773,7 @@ async fn forms_without_the_csrf_token_change_nothing() {
 #[tokio::test]
 async fn password_change() {
     let w = Web::start(360).await;
-    w.download("").await;
+    w.download(DEFAULT_PASSWORD).await;
     let p = w.get("/password").await;
     for id in [
         "old-password",
@@ -721,15 +821,16 @@ async fn password_change() {
     assert!(r.text_of("result").is_some(), "{}", r.html);
     assert!(r.has("执照密码已修改"));
     assert!(!home.password_is_default().unwrap());
-    assert!(!w.get("/").await.has("当前执照密码为默认密码"));
+    assert!(!w.get("/").await.has("默认密码"));
 }
 
 #[tokio::test]
 async fn admins_and_agents_pages() {
     let w = Web::start(370).await;
-    w.download("").await;
+    w.download(DEFAULT_PASSWORD).await;
 
-    // While the password is the default, the list shows at once.
+    // Nothing is signed with a password nobody typed, not even the default one: the list waits
+    // for it, and an admin added without it is refused before anything is sent.
     let p = w.get("/admins").await;
     for id in [
         "admin-name",
@@ -741,18 +842,47 @@ async fn admins_and_agents_pages() {
     ] {
         assert!(p.has(&format!("id=\"{id}\"")), "{id}: {}", p.html);
     }
-    assert!(p.has("李娜"), "{}", p.html);
-    assert!(p.has("admin-remove"));
+    assert!(!p.has("admin-remove"), "{}", p.html);
     let license = {
         let at = p.html.find("<option value=\"").unwrap() + 15;
         p.html[at..at + p.html[at..].find('"').unwrap()].to_owned()
     };
+    let signed = w.auth.state.lock().unwrap().signed.len();
+    let unsigned = w
+        .post(
+            &p,
+            "/admins/add",
+            &[
+                ("license", &license),
+                ("name", "王芳"),
+                ("id_number", "420502199001011234"),
+                ("phone", "13900000000"),
+            ],
+        )
+        .await;
+    assert!(
+        unsigned.error().unwrap().contains("请输入执照密码"),
+        "{}",
+        unsigned.html
+    );
+    assert!(unsigned.has("id=\"default-password-warning\""));
+    assert_eq!(w.auth.state.lock().unwrap().signed.len(), signed);
+    let listed = w
+        .post(
+            &p,
+            "/admins/list",
+            &[("license", &license), ("password", DEFAULT_PASSWORD)],
+        )
+        .await;
+    assert!(listed.has("李娜"), "{}", listed.html);
+    assert!(listed.has("admin-remove"));
     let added = w
         .post(
             &p,
             "/admins/add",
             &[
                 ("license", &license),
+                ("password", DEFAULT_PASSWORD),
                 ("name", "王芳"),
                 ("id_number", "420502199001011234"),
                 ("phone", "13900000000"),
@@ -771,7 +901,11 @@ async fn admins_and_agents_pages() {
         .post(
             &p,
             "/admins/add",
-            &[("license", &license), ("name", "王芳")],
+            &[
+                ("license", &license),
+                ("password", DEFAULT_PASSWORD),
+                ("name", "王芳"),
+            ],
         )
         .await;
     assert!(
@@ -784,7 +918,11 @@ async fn admins_and_agents_pages() {
         .post(
             &p,
             "/admins/remove",
-            &[("license", &license), ("grant", "g-1")],
+            &[
+                ("license", &license),
+                ("password", DEFAULT_PASSWORD),
+                ("grant", "g-1"),
+            ],
         )
         .await;
     assert!(
@@ -807,13 +945,14 @@ async fn admins_and_agents_pages() {
         assert!(p.has(&format!("id=\"{id}\"")), "{id}");
     }
     assert!(p.has("name=\"matter\" value=\"egov.ndrc.bidding\""));
-    assert!(p.has("agent-revoke"));
+    assert!(!p.has("agent-revoke"), "no list without the password");
     let authorized = w
         .post(
             &p,
             "/agents/authorize",
             &[
                 ("license", &license),
+                ("password", DEFAULT_PASSWORD),
                 ("name", "王强"),
                 ("id_number", "420502199202021234"),
                 ("phone", "13911111111"),
@@ -842,6 +981,7 @@ async fn admins_and_agents_pages() {
             "/agents/authorize",
             &[
                 ("license", &license),
+                ("password", DEFAULT_PASSWORD),
                 ("name", "王强"),
                 ("id_number", "420502199202021234"),
                 ("phone", "13911111111"),
@@ -857,7 +997,7 @@ async fn admins_and_agents_pages() {
     // The input comes back after a refusal.
     assert!(none.has("value=\"王强\""));
 
-    // Once the password is changed, it is asked for.
+    // Once the password is changed, the old one is wrong.
     let pw = w.get("/password").await;
     w.post(
         &pw,
@@ -937,7 +1077,7 @@ fn first_license(p: &Page) -> String {
 #[tokio::test]
 async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
     let w = Web::start(380).await;
-    w.download("").await;
+    w.download(DEFAULT_PASSWORD).await;
 
     let home = w.get("/").await;
     assert!(home.has("其他应用"));
@@ -958,10 +1098,12 @@ async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
         assert!(p.has(&format!("id=\"{id}\"")), "{id}: {}", p.html);
     }
 
+    // ① Edit: the photo, the design and the adjustments; no password and no upload yet.
     let form = w.get("/seals/impression").await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.html);
     for id in [
-        "accept",
+        "impression-steps",
+        "license",
         "photo",
         "seal-type",
         "size",
@@ -975,16 +1117,21 @@ async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
         "colour",
         "threshold",
         "impression-preview",
-        "impression-upload",
     ] {
         assert!(form.has(&format!("id=\"{id}\"")), "{id}: {}", form.html);
     }
-    assert!(form.has("本企业已阅读并同意"));
+    for id in ["impression-upload", "password", "accept", "preview"] {
+        assert!(!form.has(&format!("id=\"{id}\"")), "{id}: {}", form.html);
+    }
     assert!(form.has(">紫</option>"));
-    // Sizes by shape, and sliders.
+    // Sizes by shape; the crop box as labelled fields; each slider shows its value.
     assert!(form.has("<optgroup label=\"圆形\">"), "{}", form.html);
     assert!(form.has("value=\"round:40x40\""));
+    assert!(form.has("class=\"app-crop\""));
+    assert!(form.has("宽<input id=\"crop-w\""), "{}", form.html);
     assert!(form.has("id=\"brightness\" name=\"brightness\" type=\"range\""));
+    assert_eq!(form.text_of("brightness-value").as_deref(), Some("0"));
+    assert_eq!(form.text_of("threshold-value").as_deref(), Some("64"));
     let csrf = form.csrf();
     let license = first_license(&form);
     let photo = yizhao_impression::sample::seal_photo(480);
@@ -996,7 +1143,7 @@ async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
         ("colour", "red"),
     ];
 
-    // 预览: processed here, on white and on dark, with the quality result; nothing sent.
+    // ② 预览: processed here, on white and on dark, with the quality result; nothing sent.
     let signed_before = w.auth.state.lock().unwrap().signed.len();
     let mut fields = design.to_vec();
     fields.push(("do", "preview"));
@@ -1015,6 +1162,10 @@ async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
     assert!(p.has("id=\"preview-dark\""));
     assert!(p.has("src=\"data:image"), "{}", p.html);
     assert!(p.has("id=\"quality-ok\""), "{}", p.html);
+    // ③ is offered under the preview: the terms, the password, 上传印模.
+    let at = |id: &str| p.html.find(&format!("id=\"{id}\"")).unwrap();
+    assert!(at("preview") < at("accept") && at("accept") < at("password"));
+    assert!(at("password") < at("impression-upload") && at("impression-upload") < at("photo"));
     // The form keeps what was chosen, and the photo for the upload.
     assert!(p.has("<option value=\"red\" selected>"), "{}", p.html);
     assert!(p.has("id=\"kept-photo\""), "{}", p.html);
@@ -1037,12 +1188,47 @@ async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
     );
     assert!(!p.has("id=\"quality-ok\""));
 
-    // 上传印模 without 本企业已阅读并同意: refused with its code, nothing sent.
+    // ③ with no photo chosen again: the last previewed one (the blank picture) is used, and
+    // refused.
     let mut fields = design.to_vec();
-    fields.push(("do", "upload"));
+    fields.extend([("do", "upload"), ("accept", "1"), ("password", "123456")]);
+    let p = w.post_multipart("/seals/impression", &fields, None).await;
+    assert_eq!(
+        p.error_code().as_deref(),
+        Some("impression.quality"),
+        "{}",
+        p.html
+    );
+    assert!(
+        p.has("id=\"preview-white\""),
+        "the preview stays: {}",
+        p.html
+    );
+
+    // An upload of a photo that was not previewed: its preview is shown, nothing is sent.
     let p = w
         .post_multipart("/seals/impression", &fields, Some(("photo", &photo)))
         .await;
+    let err = p.error().unwrap_or_default();
+    assert!(err.contains("请核对新的预览后再上传"), "{}", p.html);
+    assert!(p.has("id=\"quality-ok\""), "{}", p.html);
+    // So is one whose adjustments changed after the preview.
+    let mut changed = fields.clone();
+    changed.push(("brightness", "10"));
+    let p = w.post_multipart("/seals/impression", &changed, None).await;
+    assert!(p.error().unwrap_or_default().contains("请核对新的预览"));
+    assert_eq!(p.text_of("brightness-value").as_deref(), Some("10"));
+    let p = w.post_multipart("/seals/impression", &fields, None).await;
+    assert!(p.error().unwrap_or_default().contains("请核对新的预览"));
+
+    // Previewed as it stands: without 本企业已阅读并同意, refused with its code; the preview
+    // stays and the error is at the top.
+    let no_terms: Vec<_> = fields
+        .iter()
+        .filter(|(k, _)| *k != "accept")
+        .copied()
+        .collect();
+    let p = w.post_multipart("/seals/impression", &no_terms, None).await;
     let err = p.error().unwrap_or_default();
     assert_eq!(
         p.error_code().as_deref(),
@@ -1051,9 +1237,18 @@ async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
         p.html
     );
     assert!(err.contains("本企业已阅读并同意"), "{err}");
+    assert!(p.html.find("id=\"error\"").unwrap() < p.html.find("id=\"preview\"").unwrap());
+    // Without the password: asked for, even while it is the default.
+    let no_pw: Vec<_> = fields
+        .iter()
+        .filter(|(k, _)| *k != "password")
+        .copied()
+        .collect();
+    let p = w.post_multipart("/seals/impression", &no_pw, None).await;
+    assert!(p.error().unwrap_or_default().contains("请输入执照密码"));
+    assert!(p.has("id=\"preview-white\""));
 
     // Not an image: refused before anything is signed.
-    fields.push(("accept", "1"));
     let p = w
         .post_multipart(
             "/seals/impression",
@@ -1063,16 +1258,6 @@ async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
         .await;
     assert!(p.error().is_some(), "{}", p.html);
     assert!(p.has("id=\"photo\""), "the form again");
-
-    // No photo chosen again: the last previewed one (the blank picture) is used, and refused.
-    let p = w.post_multipart("/seals/impression", &fields, None).await;
-    assert!(p.error().is_some(), "{}", p.html);
-    assert_eq!(
-        p.error_code().as_deref(),
-        Some("impression.quality"),
-        "{}",
-        p.html
-    );
     assert_eq!(w.auth.state.lock().unwrap().signed.len(), signed_before);
 
     // Without the CSRF token the form is refused.
@@ -1107,7 +1292,7 @@ async fn seal_pages_preview_on_the_phone_and_refuse_before_sending() {
 #[tokio::test]
 async fn seal_admin_and_grant_pages_refuse_bad_input_before_sending() {
     let w = Web::start(390).await;
-    w.download("").await;
+    w.download(DEFAULT_PASSWORD).await;
     let p = w.get("/seals").await;
     assert!(p.has("id=\"nav-seal-admins\" href=\"/seals/admins\""));
     assert!(p.has("id=\"nav-seal-grants\" href=\"/seals/grants\""));
@@ -1131,7 +1316,12 @@ async fn seal_admin_and_grant_pages_refuse_bad_input_before_sending() {
         .post(
             &admins,
             "/seals/admins/add",
-            &[("license", &license), ("seal_type", "bid"), ("name", "")],
+            &[
+                ("license", &license),
+                ("password", DEFAULT_PASSWORD),
+                ("seal_type", "bid"),
+                ("name", ""),
+            ],
         )
         .await;
     assert!(
@@ -1157,6 +1347,7 @@ async fn seal_admin_and_grant_pages_refuse_bad_input_before_sending() {
     }
     let base = [
         ("license", license.as_str()),
+        ("password", DEFAULT_PASSWORD),
         ("seal_type", "bid"),
         ("name", "王强"),
         ("id_number", "420502199001011234"),

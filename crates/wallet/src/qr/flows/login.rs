@@ -40,6 +40,7 @@ impl PhoneFlow for Login {
     }
 
     fn done_title(&self) -> &'static str {
-        "登录成功"
+        // Not yet 登录成功: the login completes when the PC confirms the 确认码.
+        "手机已确认"
     }
 }
