@@ -384,7 +384,7 @@ enum Step {
     /// ② The preview, with the upload step under it.
     Preview(Value),
     /// ③ Uploaded: the result page.
-    Uploaded(yizhao_proto::seal::ImpressionItem),
+    Uploaded(Box<yizhao_proto::seal::ImpressionItem>),
 }
 
 /// `POST /seals/impression` (multipart): `do=preview` (②: the preview, kept on the page, with
@@ -439,7 +439,7 @@ pub(super) async fn impression(State(app): State<App>, multipart: Multipart) -> 
             )
             .await?;
         app.pending().impression = None;
-        Ok(Step::Uploaded(item))
+        Ok(Step::Uploaded(Box::new(item)))
     }
     .await;
     match done {
