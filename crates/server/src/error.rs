@@ -142,8 +142,20 @@ impl From<yizhao_store::StoreError> for ApiError {
     }
 }
 
+/// `413 request.too_large`: the body is over the route's limit.
+pub(crate) fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "request.too_large",
+        "提交的内容过大，请精简后重试。",
+    )
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(e: JsonRejection) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return too_large();
+        }
         ApiError::bad_request(
             "request.invalid_body",
             format!("请求内容无法解析：{}", e.body_text()),

@@ -6,11 +6,13 @@ pub mod authority;
 mod cert_keys;
 pub mod cookies;
 pub mod error;
+pub mod limits;
 pub mod openapi;
 pub mod pages;
 pub mod platform;
 pub mod rng;
 pub mod seal;
+pub mod serve;
 mod signed;
 
 use std::sync::Arc;
@@ -86,6 +88,6 @@ async fn security_headers(mut resp: axum::response::Response) -> axum::response:
 }
 
 /// `GET /healthz`: the process is up and serving.
-async fn healthz() -> Json<serde_json::Value> {
+pub(crate) async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok", "version": VERSION }))
 }

@@ -5,6 +5,7 @@
 
 mod authority;
 mod impression_qr;
+mod limits;
 mod maker_rotation;
 mod members;
 mod pages;
