@@ -731,6 +731,7 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
     let server = tokio::spawn(server::run(
         listener,
         yizhao_server::router(&services),
+        Default::default(),
         shutdown,
     ));
     // The seal reviewer's account, used in step 4 and left for trying the back office by hand.

@@ -109,6 +109,58 @@ struct ServeArgs {
     /// (the confirmation defends against relayed QR codes; it is on by default).
     #[arg(long)]
     no_short_code: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Limits against floods and slow clients (see docs/security.md). A rate is `BURST/PER_MINUTE`:
+/// that many at once, then that many a minute; per client address means per connection peer
+/// (behind a reverse proxy: the proxy, as `X-Forwarded-For` is not trusted).
+#[derive(Debug, Args)]
+struct LimitArgs {
+    /// QR requests (a login page makes one) per client address.
+    #[arg(long, value_name = "RATE", default_value_t = yizhao_server::platform::DEFAULT_QR_PER_ADDRESS)]
+    qr_rate_per_address: yizhao_server::limits::Rate,
+    /// QR requests per browser session.
+    #[arg(long, value_name = "RATE", default_value_t = yizhao_server::platform::DEFAULT_QR_PER_SESSION)]
+    qr_rate_per_session: yizhao_server::limits::Rate,
+    /// Proof challenges (phones ask one per signed action) per client address.
+    #[arg(long, value_name = "RATE", default_value_t = yizhao_server::authority::DEFAULT_CHALLENGES_PER_ADDRESS)]
+    challenge_rate_per_address: yizhao_server::limits::Rate,
+    /// Seconds between two real-name SMS codes to one phone.
+    #[arg(long, value_name = "SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(i64).range(0..=86_400))]
+    sms_cooldown: i64,
+    /// Most real-name SMS codes to one phone in 24 hours.
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(i64).range(1..=10_000))]
+    sms_per_day: i64,
+    /// Most connections served at once (keep it below `ulimit -n` less about 100); beyond it
+    /// new connections get a quick 503.
+    #[arg(long, value_name = "N", default_value_t = yizhao_server::serve::DEFAULT_MAX_CONNECTIONS as u64,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
+    /// Seconds a client has to send a request's head (and an idle keep-alive connection waits).
+    #[arg(long, value_name = "SECS", default_value_t = yizhao_server::serve::DEFAULT_HEADER_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout: u64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, value_name = "SECS", default_value_t = yizhao_server::serve::DEFAULT_BODY_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout: u64,
+}
+
+impl LimitArgs {
+    fn serve_settings(&self) -> yizhao_server::serve::ServeSettings {
+        // At most a million (the parser's range): fits a usize.
+        let max_connections = usize::try_from(self.max_connections).unwrap_or(usize::MAX);
+        yizhao_server::serve::ServeSettings {
+            max_connections,
+            overflow_connections: (max_connections / 8).clamp(1, 64),
+            header_timeout: std::time::Duration::from_secs(self.header_timeout),
+            body_timeout: std::time::Duration::from_secs(self.body_timeout),
+        }
+    }
 }
 
 /// Configuration of `demo`.
@@ -195,6 +247,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = yizhao_server::AuthorityConfig {
         max_admins: args.max_admins,
         expose_outbox: args.dev_outbox,
+        challenges_per_address: Some(args.limits.challenge_rate_per_address),
+        code_cooldown: args.limits.sms_cooldown,
+        codes_per_day: args.limits.sms_per_day,
         ..Default::default()
     };
     let platform = yizhao_server::platform::PlatformConfig {
@@ -204,6 +259,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             confirm_short_code: !args.no_short_code,
             ..Default::default()
         },
+        qr_per_address: Some(args.limits.qr_rate_per_address),
+        qr_per_session: Some(args.limits.qr_rate_per_session),
         ..Default::default()
     };
     let services = app::start(db, &args.store.data, args.demo_data, config, platform).await?;
@@ -211,7 +268,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener = system::bind(args.listen).await?;
     let shutdown = system::shutdown_signal()?;
     tracing::info!(data.dir = %args.store.data.display(), "data folder ready");
-    server::run(listener, yizhao_server::router(&services), shutdown).await
+    server::run(
+        listener,
+        yizhao_server::router(&services),
+        args.limits.serve_settings(),
+        shutdown,
+    )
+    .await
 }
 
 async fn registry_import(file: &std::path::Path, store: &app::StoreArgs) -> anyhow::Result<()> {

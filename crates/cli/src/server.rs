@@ -5,19 +5,19 @@ use std::future::Future;
 
 use axum::Router;
 use tokio::net::TcpListener;
+use yizhao_server::serve::ServeSettings;
 
 /// Serves `router` on `listener` until `shutdown` resolves, then finishes the requests in
 /// flight and returns.
 pub async fn run(
     listener: TcpListener,
     router: Router,
+    settings: ServeSettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(listen.addr = %addr, version = yizhao_server::VERSION, "listening");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    yizhao_server::serve::serve(listener, router, settings, shutdown).await?;
     tracing::info!(listen.addr = %addr, "stopped");
     Ok(())
 }
@@ -61,9 +61,14 @@ mod tests {
         )
         .await
         .unwrap();
-        let server = tokio::spawn(run(listener, yizhao_server::router(&services), async {
-            let _ = stopped.await;
-        }));
+        let server = tokio::spawn(run(
+            listener,
+            yizhao_server::router(&services),
+            ServeSettings::default(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
 
         let (status, body) = tokio::task::spawn_blocking(move || get(addr, "/healthz"))
             .await

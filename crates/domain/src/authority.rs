@@ -302,6 +302,94 @@ pub fn check_manage_authorizations(actor: Role) -> Result<(), AuthorityError> {
     Ok(())
 }
 
+/// One-time codes already sent to a phone in the last 24 hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodesSent {
+    /// How many.
+    pub count: i64,
+    /// When the first of them went (unix seconds).
+    pub first: Option<i64>,
+    /// When the last of them went.
+    pub last: Option<i64>,
+}
+
+/// Why no code goes to a phone now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeThrottle {
+    /// One went less than the cool-down ago: another may go at `retry_at`.
+    CoolDown {
+        /// Unix seconds.
+        retry_at: i64,
+    },
+    /// The day's cap is reached: another may go at `retry_at`.
+    DailyCap {
+        /// The cap.
+        cap: i64,
+        /// Unix seconds.
+        retry_at: i64,
+    },
+}
+
+/// R2's throttle on SMS codes: at most `per_day` to one phone in 24 hours, and `cooldown`
+/// seconds between two.
+pub fn check_code_throttle(
+    sent: CodesSent,
+    now: i64,
+    cooldown: i64,
+    per_day: i64,
+) -> Result<(), CodeThrottle> {
+    if sent.count >= per_day {
+        let retry_at = sent.first.unwrap_or(now) + 86_400;
+        return Err(CodeThrottle::DailyCap {
+            cap: per_day,
+            retry_at,
+        });
+    }
+    match sent.last {
+        Some(last) if now < last + cooldown => Err(CodeThrottle::CoolDown {
+            retry_at: last + cooldown,
+        }),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod code_throttle_tests {
+    use super::*;
+
+    #[test]
+    fn a_phone_gets_one_code_a_cooldown_and_a_daily_cap() {
+        let none = CodesSent {
+            count: 0,
+            first: None,
+            last: None,
+        };
+        assert_eq!(check_code_throttle(none, 1000, 60, 10), Ok(()));
+        let one = CodesSent {
+            count: 1,
+            first: Some(1000),
+            last: Some(1000),
+        };
+        assert_eq!(
+            check_code_throttle(one, 1059, 60, 10),
+            Err(CodeThrottle::CoolDown { retry_at: 1060 })
+        );
+        assert_eq!(check_code_throttle(one, 1060, 60, 10), Ok(()));
+        let ten = CodesSent {
+            count: 10,
+            first: Some(1000),
+            last: Some(5000),
+        };
+        assert_eq!(
+            check_code_throttle(ten, 9000, 60, 10),
+            Err(CodeThrottle::DailyCap {
+                cap: 10,
+                retry_at: 87_400
+            })
+        );
+    }
+}
+
 /// R2: the first download of an entity's license is the legal representative's.
 pub fn check_download(role: Role, entity_has_first_download: bool) -> Result<(), AuthorityError> {
     if role != Role::LegalRepresentative && !entity_has_first_download {

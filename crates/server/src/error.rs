@@ -148,10 +148,22 @@ impl From<yizhao_store::StoreError> for ApiError {
     }
 }
 
+/// `413 request.too_large`: the body is over the route's limit.
+pub(crate) fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "request.too_large",
+        "提交的内容过大，请精简后重试。",
+    )
+}
+
 impl From<JsonRejection> for ApiError {
     /// serde's words ("missing field `uscc` at line 1…") name internal fields: they go to the
     /// log, and the client gets a message a person understands.
     fn from(e: JsonRejection) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return too_large();
+        }
         tracing::info!(error = %e.body_text(), "request body refused");
         ApiError::bad_request("request.invalid_body", "请求内容格式不正确，请检查后重试。")
     }

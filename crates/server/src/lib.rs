@@ -4,15 +4,16 @@
 mod audit;
 pub mod authority;
 mod cert_keys;
-pub mod client;
 pub mod cookies;
 pub mod error;
+pub mod limits;
 pub mod openapi;
 pub mod pages;
 pub mod platform;
 pub mod rng;
 pub mod same_origin;
 pub mod seal;
+pub mod serve;
 mod signed;
 
 use std::sync::Arc;
@@ -99,6 +100,6 @@ async fn security_headers(mut resp: axum::response::Response) -> axum::response:
 }
 
 /// `GET /healthz`: the process is up and serving.
-async fn healthz() -> Json<serde_json::Value> {
+pub(crate) async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok", "version": VERSION }))
 }

@@ -262,6 +262,36 @@ impl Transaction {
         Ok(())
     }
 
+    /// Serializes, for the rest of this transaction, every writer that sends a one-time code
+    /// to `phone`: each counts the codes sent and then sends one, and two that counted at once
+    /// would both send. Key space 2 on PostgreSQL (see [`Transaction::lock_entity`]).
+    pub async fn lock_phone(&mut self, phone: &str) -> Result<()> {
+        if matches!(self.inner, crate::db::TxInner::Postgres(_)) {
+            sql::query("SELECT pg_advisory_xact_lock(2, hashtext($1))")
+                .bind(phone)
+                .execute(self)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// How many real-name codes went to `phone` at or after `since`, when the first and the
+    /// last of them did.
+    pub async fn codes_sent_since(
+        &mut self,
+        phone: &str,
+        since: i64,
+    ) -> Result<(i64, Option<i64>, Option<i64>)> {
+        sql::query_as(
+            "SELECT COUNT(*), MIN(created_at), MAX(created_at) FROM realname_sessions \
+             WHERE phone = $1 AND created_at >= $2",
+        )
+        .bind(phone)
+        .bind(since)
+        .fetch_one(self)
+        .await
+    }
+
     /// Insert or replace a registry entry.
     pub async fn upsert_enterprise(&mut self, e: &EnterpriseRow) -> Result<()> {
         let sql = format!(

@@ -16,8 +16,15 @@ pub(crate) fn scope_of_mode(mode: &str, matters: &[String]) -> Result<Scope, Api
 }
 
 impl Authority {
-    /// A fresh single-use challenge for a license proof.
-    pub async fn challenge(&self) -> Result<api::Challenge, ApiError> {
+    /// A fresh single-use challenge for a license proof, for a client at `addr` (rate-limited
+    /// per address; `None`: the services' own use).
+    pub async fn challenge(
+        &self,
+        addr: Option<std::net::IpAddr>,
+    ) -> Result<api::Challenge, ApiError> {
+        if let Some(a) = addr {
+            self.challenges.check(&a)?;
+        }
         let challenge = random_hex(self.rng.as_ref(), 24);
         let expires_at = self.now() + self.config.challenge_ttl;
         let mut tx = self.db.begin().await?;

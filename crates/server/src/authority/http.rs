@@ -12,6 +12,7 @@ use yizhao_proto::authority as api;
 
 use super::Authority;
 use crate::error::ApiError;
+use crate::limits::ClientAddr;
 
 /// A JSON body whose rejection is answered in the one error envelope.
 pub struct Body<T>(pub T);
@@ -107,8 +108,11 @@ async fn download(
     Ok(Json(a.download(&realname_token(&h)?, &req).await?))
 }
 
-async fn challenge(State(a): Auth) -> Result<Json<api::Challenge>, ApiError> {
-    Ok(Json(a.challenge().await?))
+async fn challenge(
+    State(a): Auth,
+    ClientAddr(addr): ClientAddr,
+) -> Result<Json<api::Challenge>, ApiError> {
+    Ok(Json(a.challenge(addr).await?))
 }
 
 async fn signed(

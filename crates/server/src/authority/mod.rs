@@ -71,7 +71,18 @@ pub struct AuthorityConfig {
     /// Whether `GET …/dev/outbox` serves the built-in outbox's codes (demo and tests only:
     /// it lets anyone read any phone's codes, so it is off unless asked for).
     pub expose_outbox: bool,
+    /// Proof challenges per client address (`None`: no limit). Phones behind a carrier's NAT
+    /// share addresses, so this is wide.
+    pub challenges_per_address: Option<crate::limits::Rate>,
+    /// Seconds between two one-time codes to one phone (counted in the database, so every
+    /// replica sees it).
+    pub code_cooldown: i64,
+    /// Most one-time codes to one phone in 24 hours.
+    pub codes_per_day: i64,
 }
+
+/// Default [`AuthorityConfig::challenges_per_address`]: 120 at once, then ten a second.
+pub const DEFAULT_CHALLENGES_PER_ADDRESS: crate::limits::Rate = crate::limits::Rate::new(120, 600);
 
 impl Default for AuthorityConfig {
     fn default() -> Self {
@@ -83,6 +94,9 @@ impl Default for AuthorityConfig {
             challenge_ttl: 120,
             license_days: 3 * 365,
             expose_outbox: false,
+            challenges_per_address: Some(DEFAULT_CHALLENGES_PER_ADDRESS),
+            code_cooldown: 60,
+            codes_per_day: 10,
         }
     }
 }
@@ -106,6 +120,8 @@ pub struct Authority {
     proofing: Arc<dyn IdentityProofing>,
     license_writer: writer::LicenseWriter,
     verified: verified::VerifiedCertificates,
+    /// Proof challenges made, per client address.
+    challenges: crate::limits::Limiter<std::net::IpAddr>,
 }
 
 fn hash_hex(parts: &[&str]) -> String {
@@ -256,6 +272,7 @@ impl Authority {
             AuthorityKeys::load_or_create(&db, key_password, kdf, rng.as_ref(), clock.now().0)
                 .await?;
         Ok(Authority {
+            challenges: crate::limits::Limiter::new(config.challenges_per_address),
             license_writer: writer::LicenseWriter::start(db.clone()),
             db,
             clock,
@@ -270,6 +287,7 @@ impl Authority {
     /// Remove real-name sessions, challenges and outbox messages whose time ended before
     /// `before` (Unix seconds); how many rows went.
     pub async fn sweep(&self, before: i64) -> Result<u64, ApiError> {
+        self.challenges.forget_idle();
         let mut tx = self.db.begin().await?;
         let n = tx.sweep_authority(before).await?;
         tx.commit().await?;

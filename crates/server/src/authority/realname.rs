@@ -3,6 +3,29 @@
 
 use super::*;
 
+/// `429`: no code goes to this phone now; the message says when one may.
+fn code_throttled(t: rules::CodeThrottle, now: i64) -> ApiError {
+    use axum::http::StatusCode;
+    match t {
+        rules::CodeThrottle::CoolDown { retry_at } => ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "authority.code_too_soon",
+            format!(
+                "验证码刚刚发送过，请{}秒后再获取。",
+                (retry_at - now).max(1)
+            ),
+        ),
+        rules::CodeThrottle::DailyCap { cap, retry_at } => ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "authority.code_daily_limit",
+            format!(
+                "该手机号24小时内已获取{cap}次验证码，已达上限，请于{}后再试。",
+                yizhao_domain::time::format_beijing(retry_at)
+            ),
+        ),
+    }
+}
+
 impl Authority {
     /// R2, first half: name, ID number and phone must match a registered person; then a code
     /// goes to that phone.
@@ -29,11 +52,24 @@ impl Authority {
         if !as_lr && !as_grantee {
             return Err(AuthorityError::RealNameMismatch.into());
         }
+        // The throttle counts in the database, under the phone's lock: every replica sees the
+        // same count, and racing requests take turns.
+        let now = self.now();
+        tx.lock_phone(&phone).await?;
+        let (count, first, last) = tx.codes_sent_since(&phone, now - 86_400).await?;
+        let sent = rules::CodesSent { count, first, last };
+        if let Err(t) = rules::check_code_throttle(
+            sent,
+            now,
+            self.config.code_cooldown,
+            self.config.codes_per_day,
+        ) {
+            return Err(code_throttled(t, now));
+        }
         let session = random_hex(self.rng.as_ref(), 16);
         let mut b = [0u8; 4];
         self.rng.fill(&mut b);
         let code = format!("{:06}", u32::from_le_bytes(b) % 1_000_000);
-        let now = self.now();
         tx.insert_realname(&RealNameRow {
             id: session.clone(),
             name,

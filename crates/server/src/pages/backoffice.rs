@@ -14,7 +14,7 @@ use yizhao_domain::member::{MemberKind, RegistrationChannel};
 use yizhao_gm::keystore::Password;
 
 use super::{CsrfForm, PageError, PageState, bad_form, csrf_invalid, render};
-use crate::client::ClientAddr;
+use crate::limits::ClientAddr;
 use crate::cookies::{cookie_value, set_cookie};
 use crate::error::ApiError;
 use crate::platform::backoffice::{BackOfficeRole, STAFF_COOKIE};

@@ -27,6 +27,7 @@ use super::member::active_member;
 use super::reviews::{shape_name, size_text};
 use super::{PageError, PageState, beijing_time, render};
 use crate::error::ApiError;
+use crate::limits::ClientAddr;
 use crate::platform::http::{SESSION_COOKIE, public_base, session};
 use crate::platform::members::MeView;
 use crate::rng::random_hex;
@@ -326,6 +327,7 @@ fn data_url(png: &[u8]) -> String {
 /// answers). The photo is the one chosen now, or else the one previewed last in this browser.
 async fn impression(
     State(st): S,
+    ClientAddr(addr): ClientAddr,
     h: HeaderMap,
     multipart: Multipart,
 ) -> Result<Response, PageError> {
@@ -387,6 +389,8 @@ async fn impression(
             picture: prepared.into_upload().map_err(refused)?,
             accepted_terms: true,
         };
+        let base = public_base(&st.platform, &h)?;
+        st.platform.admit_qr(addr, Some(&sid))?;
         let status = st
             .platform
             .create_impression_qr(&sid, &token, upload)
@@ -396,7 +400,7 @@ async fn impression(
             now => st.platform.now_secs(),
             id => status.id.as_str(),
             expires_at => status.expires_at,
-            link => qr_link(&public_base(&st.platform, &h), &status.id),
+            link => qr_link(&base, &status.id),
         };
         Ok::<_, ApiError>((preview, Some(qr)))
     }

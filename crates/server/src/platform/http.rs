@@ -22,6 +22,7 @@ use super::members::MEMBER_COOKIE;
 use crate::authority::http::Body;
 use crate::cookies::{cookie_value, set_cookie};
 use crate::error::ApiError;
+use crate::limits::ClientAddr;
 use crate::rng::random_hex;
 
 /// The browser-session cookie of the PC pages.
@@ -72,9 +73,12 @@ struct CreateBody {
 
 async fn create(
     State(p): P,
+    ClientAddr(addr): ClientAddr,
     h: HeaderMap,
     Body(b): Body<CreateBody>,
 ) -> Result<Response, ApiError> {
+    p.admit_qr(addr, session(&h).as_deref())?;
+    let base = public_base(&p, &h)?;
     let kind = match b.kind.as_deref() {
         None => QrKind::Login,
         Some(k) => QrKind::parse(k)
@@ -90,7 +94,7 @@ async fn create(
         from: b.from,
     };
     let status = p.create_qr(kind, &asked).await?;
-    let link = qr_link(&public_base(&p, &h), &status.id);
+    let link = qr_link(&base, &status.id);
     let mut resp = Json(QrCreated { status, link }).into_response();
     if fresh {
         set_cookie(&mut resp, SESSION_COOKIE, Some(&sid), p.secure_cookies())?;
@@ -157,24 +161,38 @@ async fn answer(
 }
 
 /// The base URL wallets reach this server at: the configured public URL, else the host the
-/// browser used.
-pub(crate) fn public_base(p: &Platform, h: &HeaderMap) -> String {
+/// browser used. A `Host` that no QR code can carry (a host name is at most 253 characters,
+/// and its port 5 digits) or that is not a host name is refused (`request.bad_host`).
+pub(crate) fn public_base(p: &Platform, h: &HeaderMap) -> Result<String, ApiError> {
     if let Some(url) = &p.config.public_url {
-        return url.trim_end_matches('/').to_owned();
+        return Ok(url.trim_end_matches('/').to_owned());
     }
-    let host = h
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_graphic()))
-        .unwrap_or("127.0.0.1:8080");
-    format!("http://{host}")
+    let Some(host) = h.get(header::HOST) else {
+        return Ok("http://127.0.0.1:8080".into());
+    };
+    let host = host.to_str().ok().filter(|v| {
+        !v.is_empty()
+            && v.len() <= 260
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b))
+    });
+    match host {
+        Some(host) => Ok(format!("http://{host}")),
+        None => Err(ApiError::bad_request(
+            "request.bad_host",
+            "请求的主机名无效，请用正确的网址访问本平台。",
+        )),
+    }
 }
 
 /// The QR code of a request's link, as the PC page shows it.
 async fn qr_code(p: &Platform, h: &HeaderMap, id: &str) -> Result<qrcode::QrCode, ApiError> {
     p.qr_status(id, &require_session(h)?).await?;
-    qrcode::QrCode::with_error_correction_level(qr_link(&public_base(p, h), id), qrcode::EcLevel::M)
-        .map_err(|e| ApiError::internal(&e))
+    qrcode::QrCode::with_error_correction_level(
+        qr_link(&public_base(p, h)?, id),
+        qrcode::EcLevel::M,
+    )
+    .map_err(|e| ApiError::internal(&e))
 }
 
 async fn qr_svg(State(p): P, h: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {

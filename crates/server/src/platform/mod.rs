@@ -11,6 +11,7 @@ pub mod http;
 pub mod members;
 mod notifier;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use yizhao_domain::authority::MATTER_BIDDING;
@@ -28,6 +29,7 @@ use yizhao_store::{Database, QrRow};
 
 use crate::authority::{Authority, RelyingParty};
 use crate::error::ApiError;
+use crate::limits::Limiter;
 use crate::rng::{PortRng, RandomSource, random_hex};
 pub use flows::CreateQr;
 
@@ -47,7 +49,17 @@ pub struct PlatformConfig {
     pub public_url: Option<String>,
     /// Limits of back-office password logins (per account, per client address).
     pub login: backoffice::LoginLimits,
+    /// QR requests per client address (`None`: no limit): a login page makes one, so a
+    /// trading centre's hall behind one address needs room; a flood does not get it.
+    pub qr_per_address: Option<crate::limits::Rate>,
+    /// QR requests per browser session (`None`: no limit).
+    pub qr_per_session: Option<crate::limits::Rate>,
 }
+
+/// Default [`PlatformConfig::qr_per_address`]: 60 at once, then two a second.
+pub const DEFAULT_QR_PER_ADDRESS: crate::limits::Rate = crate::limits::Rate::new(60, 120);
+/// Default [`PlatformConfig::qr_per_session`]: 20 at once, then one every three seconds.
+pub const DEFAULT_QR_PER_SESSION: crate::limits::Rate = crate::limits::Rate::new(20, 20);
 
 impl Default for PlatformConfig {
     fn default() -> Self {
@@ -57,6 +69,8 @@ impl Default for PlatformConfig {
             qr: QrSettings::default(),
             public_url: None,
             login: backoffice::LoginLimits::default(),
+            qr_per_address: Some(DEFAULT_QR_PER_ADDRESS),
+            qr_per_session: Some(DEFAULT_QR_PER_SESSION),
         }
     }
 }
@@ -74,6 +88,10 @@ pub struct Platform {
     flows: flows::Flows,
     /// Wakes the pages waiting on a request when it changes.
     notifier: notifier::Notifier,
+    /// QR requests made, per client address.
+    qr_per_address: Limiter<IpAddr>,
+    /// QR requests made, per browser session.
+    qr_per_session: Limiter<String>,
 }
 
 pub(crate) fn qr_error(e: QrError) -> ApiError {
@@ -165,6 +183,8 @@ impl Platform {
                 &spki,
             )
             .await?;
+        let qr_per_address = Limiter::new(config.qr_per_address);
+        let qr_per_session = Limiter::new(config.qr_per_session);
         Ok(Platform {
             db,
             clock,
@@ -174,12 +194,26 @@ impl Platform {
             rp,
             config,
             flows: flows::Flows::new(seals),
+            qr_per_address,
+            qr_per_session,
             notifier: notifier::Notifier::start(db_for_notices).await?,
         })
     }
 
     fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// Whether a client at `addr` with browser session `session` may make another QR request
+    /// now (`429 rate.limited` if not).
+    pub fn admit_qr(&self, addr: Option<IpAddr>, session: Option<&str>) -> Result<(), ApiError> {
+        if let Some(a) = addr {
+            self.qr_per_address.check(&a)?;
+        }
+        if let Some(s) = session {
+            self.qr_per_session.check(&s.to_owned())?;
+        }
+        Ok(())
     }
 
     /// Make and sign a QR request of `kind` for the browser session of `asked`, through the
@@ -471,6 +505,8 @@ impl Platform {
     /// Remove QR requests, member and back-office sessions whose time ended before `before`
     /// (Unix seconds); how many rows went.
     pub async fn sweep(&self, before: i64) -> Result<u64, ApiError> {
+        self.qr_per_address.forget_idle();
+        self.qr_per_session.forget_idle();
         let mut tx = self.db.begin().await?;
         let n = tx.sweep_platform(before).await?;
         tx.commit().await?;

@@ -6,6 +6,7 @@
 mod abuse;
 mod authority;
 mod impression_qr;
+mod limits;
 mod maker_rotation;
 mod members;
 mod pages;

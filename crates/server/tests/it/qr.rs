@@ -532,7 +532,13 @@ async fn kinds_without_a_flow_are_refused_and_answers_carry_their_kinds_payload(
 async fn waiting_pages_cost_no_query_and_each_hears_its_answer() {
     const PAGES: usize = 1000;
     on_both(|t| async move {
-        let app = TestApp::new(t.db).await;
+        let mut app = TestApp::new(t.db).await;
+        // One browser session opens all the pages: its QR-request limit is raised for this.
+        app.with_platform_config(yizhao_server::platform::PlatformConfig {
+            qr_per_session: None,
+            ..Default::default()
+        })
+        .await;
         let zw = legal_rep(&app).await;
         let mut pc = Browser { cookie: None };
         let mut ids = Vec::with_capacity(PAGES);

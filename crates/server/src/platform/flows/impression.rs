@@ -145,7 +145,7 @@ impl Platform {
     }
 
     async fn impression_qr(&self, session: &str, upload: String) -> Result<QrStatus, ApiError> {
-        let challenge = self.authority.challenge().await?.challenge;
+        let challenge = self.authority.challenge(None).await?.challenge;
         let payload = serde_json::to_value(ImpressionQrPayload { challenge, upload })
             .map_err(|e| ApiError::internal(&e))?;
         self.create_qr_with(QrKind::Impression, session, payload)
