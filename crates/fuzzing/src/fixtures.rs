@@ -66,7 +66,11 @@ fn build() -> Result<Pki, yizhao_gm::Error> {
     )?;
     let issuing_key = PrivateKey::generate(SuiteId::Gm, &mut rng);
     let issuing = Certificate::issue(
-        &params("yizhao 签发 CA", CertKind::Ca { path_len: Some(0) }, &mut rng),
+        &params(
+            "yizhao 签发 CA",
+            CertKind::Ca { path_len: Some(0) },
+            &mut rng,
+        ),
         &issuing_key.public_key(),
         Issuer::Ca {
             cert: &root,

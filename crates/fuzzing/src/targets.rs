@@ -266,10 +266,7 @@ fn platform_reads(answer: &QrAnswer) {
     if let Ok(cert) = Certificate::from_der(&answer.certificate)
         && let Ok(key) = cert.public_key()
     {
-        let _ = key.verify(
-            &qr_answer_message("{}", &answer.nonce),
-            &answer.signature,
-        );
+        let _ = key.verify(&qr_answer_message("{}", &answer.nonce), &answer.signature);
     }
     for c in &answer.chain {
         let _ = Certificate::from_der(c);

@@ -237,7 +237,10 @@ fn qr_answers() -> Vec<(&'static str, Vec<u8>)> {
     };
     let json = |v: &dyn erased::Json| v.json();
     vec![
-        ("seed-link", qr_link("https://yizhao.example.cn/platform", id).into_bytes()),
+        (
+            "seed-link",
+            qr_link("https://yizhao.example.cn/platform", id).into_bytes(),
+        ),
         ("seed-answer.json", json(&answer)),
         ("seed-signed-login.json", json(&signed(&login))),
         ("seed-signed-impression.json", json(&signed(&impression))),
