@@ -27,12 +27,20 @@ fn with_query(mut o: Value, name: &str) -> Value {
     o
 }
 
+/// An object schema of `(name, type)` properties; a type ending in `?` may also be `null` (an
+/// `Option` the server writes as `null`).
 fn obj(props: &[(&str, &str)]) -> Value {
     let mut p = serde_json::Map::new();
     for (name, ty) in props {
-        let schema = match *ty {
+        let (ty, nullable) = match ty.strip_suffix('?') {
+            Some(t) => (t, true),
+            None => (*ty, false),
+        };
+        let schema = match ty {
             "string" | "integer" | "boolean" => json!({ "type": ty }),
             "base64" => json!({ "type": "string", "format": "byte" }),
+            // Any JSON value (a kind-specific payload).
+            "any" => json!({}),
             "string[]" => json!({ "type": "array", "items": { "type": "string" } }),
             "base64[]" => {
                 json!({ "type": "array", "items": { "type": "string", "format": "byte" } })
@@ -41,6 +49,16 @@ fn obj(props: &[(&str, &str)]) -> Value {
                 json!({ "type": "array", "items": { "type": "integer" }, "minItems": 2, "maxItems": 2 })
             }
             other => json!({ "$ref": format!("#/components/schemas/{other}") }),
+        };
+        let schema = match (nullable, schema.get("$ref").is_some()) {
+            (false, _) => schema,
+            // OpenAPI 3.0 ignores siblings of `$ref`: wrap it to make it nullable.
+            (true, true) => json!({ "allOf": [schema], "nullable": true }),
+            (true, false) => {
+                let mut schema = schema;
+                schema["nullable"] = json!(true);
+                schema
+            }
         };
         p.insert((*name).to_owned(), schema);
     }
@@ -83,7 +101,34 @@ pub fn spec() -> Value {
     let mut doc = core();
     members(&mut doc);
     seals(&mut doc);
+    path_parameters(&mut doc);
     doc
+}
+
+/// Every `{name}` in a path declared as a required string path parameter of each of its
+/// operations (OpenAPI requires the declaration; clients and test generators need it).
+fn path_parameters(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let names: Vec<&str> = path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        let Some(ops) = item.as_object_mut() else {
+            continue;
+        };
+        for op in ops.values_mut() {
+            for name in &names {
+                let param = json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } });
+                match op["parameters"].as_array_mut() {
+                    Some(list) => list.push(param),
+                    None => op["parameters"] = json!([param]),
+                }
+            }
+        }
+    }
 }
 
 /// The seal authority's routes (R13–R16).
@@ -217,7 +262,7 @@ fn core() -> Value {
                 "RealNameStarted": obj(&[("session", "string"), ("phone_masked", "string"), ("expires_at", "integer")]),
                 "RealNameConfirm": obj(&[("session", "string"), ("code", "string")]),
                 "RealNameVerified": obj(&[("token", "string"), ("expires_at", "integer"), ("name", "string")]),
-                "LicenseOffer": obj(&[("uscc", "string"), ("entity_name", "string"), ("role", "string"), ("grant_id", "string"), ("status", "string"), ("period", "period"), ("matters", "string[]")]),
+                "LicenseOffer": obj(&[("uscc", "string"), ("entity_name", "string"), ("role", "string"), ("grant_id", "string?"), ("status", "string"), ("period", "period?"), ("matters", "string[]?")]),
                 "LicenseList": { "type": "object", "properties": { "locality": { "type": "string" }, "downloadable": { "type": "array", "items": { "$ref": "#/components/schemas/LicenseOffer" } }, "downloaded": { "type": "array", "items": { "$ref": "#/components/schemas/LicenseOffer" } } } },
                 "DownloadRequest": obj(&[("uscc", "string"), ("grant_id", "string"), ("accepted_declaration", "string"), ("device_public_key", "base64"), ("proof_of_possession", "base64")]),
                 "FaceData": obj(&[("uscc", "string"), ("name", "string"), ("kind", "string"), ("legal_representative", "string"), ("registered_capital", "string"), ("established", "string"), ("business_term", "string"), ("domicile", "string"), ("business_scope", "string"), ("registration_authority", "string"), ("locality", "string")]),
@@ -225,15 +270,15 @@ fn core() -> Value {
                 "Challenge": obj(&[("challenge", "string"), ("expires_at", "integer")]),
                 "Signed": obj(&[("action", "string"), ("payload", "string"), ("challenge", "string"), ("certificate", "base64"), ("signature", "base64")]),
                 "SignedResult": { "description": "GrantItem or a list of GrantItem, by action" },
-                "GrantItem": obj(&[("grant_id", "string"), ("role", "string"), ("name", "string"), ("id_number_masked", "string"), ("phone_masked", "string"), ("period", "period"), ("matters", "string[]"), ("status", "string"), ("downloads", "integer")]),
+                "GrantItem": obj(&[("grant_id", "string"), ("role", "string"), ("name", "string"), ("id_number_masked", "string"), ("phone_masked", "string"), ("period", "period?"), ("matters", "string[]?"), ("status", "string"), ("downloads", "integer")]),
                 "StatusRequest": obj(&[("certificate", "base64"), ("matter", "string")]),
                 "StatusResponse": obj(&[("body", "string"), ("signature", "base64"), ("signer", "base64")]),
-                "QrStatus": obj(&[("id", "string"), ("state", "string"), ("short_code", "string"), ("expires_at", "integer"), ("error", "ErrorBody")]),
+                "QrStatus": obj(&[("id", "string"), ("state", "string"), ("short_code", "string?"), ("expires_at", "integer"), ("error", "ErrorBody?")]),
                 "ErrorBody": obj(&[("code", "string"), ("message", "string")]),
                 "QrCreated": obj(&[("status", "QrStatus"), ("link", "string")]),
                 "QrConfirm": obj(&[("code", "string")]),
                 "SignedQrRequest": obj(&[("body", "string"), ("signature", "base64"), ("requester_certificate", "base64")]),
-                "QrAnswer": obj(&[("request_id", "string"), ("nonce", "string"), ("certificate", "base64"), ("chain", "base64[]"), ("signature", "base64"), ("payload", "string")]),
+                "QrAnswer": obj(&[("request_id", "string"), ("nonce", "string"), ("certificate", "base64"), ("chain", "base64[]"), ("signature", "base64"), ("payload", "any")]),
                 "OutboxList": { "type": "array", "items": obj(&[("phone", "string"), ("text", "string"), ("code", "string"), ("at", "integer")]) }
             }
         }

@@ -855,6 +855,59 @@ fn openapi_lists_every_route() {
     }
 }
 
+/// Found by schemathesis (issue #15): the `{id}` of `/qr/{id}`… was not declared as a path
+/// parameter, so no client generator could call those routes; and fields the server writes as
+/// `null` (a QR status's short code and error, an agent's period and matters) were documented as
+/// plain strings and objects.
+#[test]
+fn openapi_declares_path_parameters_and_nullable_fields() {
+    let spec = yizhao_server::openapi::spec();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        let names: Vec<&str> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        for (method, op) in item.as_object().unwrap() {
+            for name in &names {
+                let declared = op["parameters"].as_array().is_some_and(|ps| {
+                    ps.iter()
+                        .any(|p| p["name"] == *name && p["in"] == "path" && p["required"] == true)
+                });
+                assert!(declared, "{method} {path}: {{{name}}} is not declared");
+            }
+        }
+    }
+    let schemas = &spec["components"]["schemas"];
+    let status = serde_json::to_value(yizhao_proto::qr::QrStatus {
+        id: "x".into(),
+        state: yizhao_proto::qr::QrPhase::Pending,
+        short_code: None,
+        expires_at: 0,
+        error: None,
+    })
+    .unwrap();
+    for (field, value) in status.as_object().unwrap() {
+        if value.is_null() {
+            assert_eq!(
+                schemas["QrStatus"]["properties"][field]["nullable"], true,
+                "QrStatus.{field} is written as null"
+            );
+        }
+    }
+    for (schema, field) in [
+        ("LicenseOffer", "grant_id"),
+        ("LicenseOffer", "period"),
+        ("LicenseOffer", "matters"),
+        ("GrantItem", "period"),
+        ("GrantItem", "matters"),
+    ] {
+        assert_eq!(
+            schemas[schema]["properties"][field]["nullable"], true,
+            "{schema}.{field} may be null"
+        );
+    }
+}
+
 /// An identity-proofing port whose SMS gateway is down.
 struct GatewayDown;
 

@@ -118,6 +118,14 @@ pub fn verify_requester(
     })
 }
 
+/// What scanning makes of a request's `kind` and `payload` (fields of the signed body) before
+/// anything is shown: the payload read and checked as its kind says, or the refusal; for kind
+/// `impression`, the upload the phone would show. [`Wallet::fetch_request`] does this after the
+/// signature checks; the fuzz targets (`fuzz/` at the workspace root) call it on hostile input.
+pub fn read_request(kind: &str, payload: serde_json::Value) -> Result<Option<ImpressionAsked>> {
+    Ok(flows::read(kind, payload)?.impression().cloned())
+}
+
 /// Read the QR code in an image file (PNG or JPEG); gives its text, unchecked.
 pub fn decode_qr_image(path: &Path) -> Result<String> {
     let meta = std::fs::metadata(path).map_err(WalletError::io(path))?;
