@@ -503,9 +503,9 @@ async fn review_on_pages(url: &str, id: &str) -> anyhow::Result<String> {
             Some(&[("csrf", &csrf)]),
         )
         .await?;
-    let to = location.filter(|_| status.is_redirection()).with_context(|| {
-        format!("审核未完成（{status}）")
-    })?;
+    let to = location
+        .filter(|_| status.is_redirection())
+        .with_context(|| format!("审核未完成（{status}）"))?;
     let (_, _, html) = bo.page(&to, None).await?;
     let at = html
         .find("id=\"review-result\"")
@@ -620,7 +620,10 @@ async fn seals(
 /// as a tenderer.
 pub(crate) const NEWCOMERS: [(&str, &str); 2] = [
     ("宜昌云帆信息技术有限公司", "扫码登录后自行注册为投标人"),
-    ("宜昌峡江路桥建设有限公司", "由网员注册窗口注册为招标人，再扫码登录"),
+    (
+        "宜昌峡江路桥建设有限公司",
+        "由网员注册窗口注册为招标人，再扫码登录",
+    ),
 ];
 
 /// Prints the real-name data of [`NEWCOMERS`] and how to use it: a new phone (any of the
@@ -631,7 +634,12 @@ fn newcomers(url: &str) -> anyhow::Result<()> {
     for (name, how) in NEWCOMERS {
         let e = demo_registry_entry(name).with_context(|| format!("{name} 不在演示登记信息中"))?;
         let p = &e.legal_representative;
-        println!("  {}（统一社会信用代码 {}，登记地 {}）：{how}", e.name, e.uscc.as_str(), locality_text(&e.locality));
+        println!(
+            "  {}（统一社会信用代码 {}，登记地 {}）：{how}",
+            e.name,
+            e.uscc.as_str(),
+            locality_text(&e.locality)
+        );
         println!(
             "      法定代表人实名信息：姓名 {}，身份证号 {}，手机号 {}",
             p.name,
@@ -639,7 +647,9 @@ fn newcomers(url: &str) -> anyhow::Result<()> {
             p.phone.as_str()
         );
     }
-    println!("  短信验证码不真正发送，可在内置发件箱查看：{url}/authority/api/v1/dev/outbox?phone=手机号");
+    println!(
+        "  短信验证码不真正发送，可在内置发件箱查看：{url}/authority/api/v1/dev/outbox?phone=手机号"
+    );
     Ok(())
 }
 
@@ -746,9 +756,7 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
         )
         .await
         .map_err(|e| anyhow::anyhow!("无法创建审核员：{}", e.message))?;
-    play(data.path(), &url)
-        .await
-        .context("演示场景未能完成")?;
+    play(data.path(), &url).await.context("演示场景未能完成")?;
     // The registration window's account, so the back office can be tried by hand.
     match db.verify_audit().await? {
         yizhao_store::AuditVerdict::Intact { records } => {
@@ -792,8 +800,7 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
     println!();
     println!("正在服务 {url}/ ——按 Ctrl-C 停止。");
     server.await.context("服务已异常停止")??;
-    data.close()
-        .context("无法删除临时数据目录")
+    data.close().context("无法删除临时数据目录")
 }
 
 #[cfg(test)]
@@ -815,7 +822,10 @@ mod tests {
         .unwrap();
         let adjusted =
             yizhao_impression::form::prepare(&photo, &demo_adjustments(), &design).unwrap();
-        assert_ne!(demo_adjustments(), yizhao_impression::Adjustments::default());
+        assert_ne!(
+            demo_adjustments(),
+            yizhao_impression::Adjustments::default()
+        );
         assert_ne!(adjusted.png, plain.png);
         assert!(adjusted.report.passed(), "{:?}", adjusted.report.findings);
     }

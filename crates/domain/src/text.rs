@@ -37,7 +37,7 @@ pub struct TextField {
     pub label: &'static str,
     /// Most characters (Unicode scalar values) after trimming.
     pub max_chars: usize,
-    /// Whether line breaks (`\n`, `\r\n`) are allowed.
+    /// Whether line breaks (`\n`, `\r\n`) and tabs are allowed.
     pub multiline: bool,
 }
 
@@ -82,7 +82,8 @@ impl TextField {
     pub fn check(&self, text: &str) -> Result<String, TextError> {
         let text = text.trim();
         let forbidden = text.chars().any(|c| {
-            is_bidi_control(c) || (c.is_control() && !(self.multiline && matches!(c, '\n' | '\r')))
+            is_bidi_control(c)
+                || (c.is_control() && !(self.multiline && matches!(c, '\n' | '\r' | '\t')))
         });
         if forbidden {
             return Err(TextError::Forbidden(self.label));
@@ -135,6 +136,8 @@ mod tests {
             "input.text_forbidden_character"
         );
         assert!(REASON.check("a\0").is_err());
+        assert!(REASON.check("第一\t第二").is_ok());
+        assert!(PERSON_NAME.check("李\t明").is_err());
     }
 
     #[test]

@@ -157,6 +157,24 @@ pub(crate) fn too_large() -> ApiError {
     )
 }
 
+/// A parser's message with what it quotes of the body (`invalid type: string "…"`) left out:
+/// field names stay for the log, values (an ID number typed in the wrong field) don't.
+fn without_values(detail: &str) -> String {
+    let mut out = String::with_capacity(detail.len());
+    let mut quoted = false;
+    for c in detail.chars() {
+        if c == '"' {
+            if !quoted {
+                out.push_str("\"…\"");
+            }
+            quoted = !quoted;
+        } else if !quoted {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl From<JsonRejection> for ApiError {
     /// serde's words ("missing field `uscc` at line 1…") name internal fields: they go to the
     /// log, and the client gets a message a person understands.
@@ -164,7 +182,24 @@ impl From<JsonRejection> for ApiError {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             return too_large();
         }
-        tracing::info!(error = %e.body_text(), "request body refused");
+        tracing::info!(error = %without_values(&e.body_text()), "request body refused");
         ApiError::bad_request("request.invalid_body", "请求内容格式不正确，请检查后重试。")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logged_body_errors_keep_fields_not_values() {
+        assert_eq!(
+            without_values("invalid type: string \"420502199001011234\", expected u32 at line 1"),
+            "invalid type: string \"…\", expected u32 at line 1"
+        );
+        assert_eq!(
+            without_values("missing field `uscc`"),
+            "missing field `uscc`"
+        );
     }
 }

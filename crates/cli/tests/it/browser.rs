@@ -1172,7 +1172,9 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
     phone.wait_path("/seals").await;
 
     // 《电子印章制作与使用须知》 opens on the phone.
-    phone.goto(&format!("{}/seals/notice", phone_server.url)).await;
+    phone
+        .goto(&format!("{}/seals/notice", phone_server.url))
+        .await;
     phone.wait_text("#notice", "电子印章制作与使用须知").await;
 
     // A reviewer approves it on the back office.
@@ -1212,7 +1214,15 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
     phone.click("#seal-mine").await;
     // Listed once, with the seal's picture.
     phone.find(".my-seal img.seal-picture").await;
-    assert_eq!(phone.driver.find_all(thirtyfour::By::Css(".my-seal")).await.unwrap().len(), 1);
+    assert_eq!(
+        phone
+            .driver
+            .find_all(thirtyfour::By::Css(".my-seal"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let export = phone.find(".my-seal .seal-export").await;
     let href = export.attr("href").await.unwrap().unwrap_or_default();
     assert!(href.starts_with("/seals/export/"), "{href}");

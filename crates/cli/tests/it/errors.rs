@@ -23,6 +23,7 @@ use yizhao_domain::member::{MemberError, RegistrationChannel};
 use yizhao_domain::qr::QrError;
 use yizhao_domain::registry::PhoneError;
 use yizhao_domain::seal::SealError;
+use yizhao_domain::text::TextError;
 use yizhao_impression::{FindingKind, ImpressionError};
 use yizhao_server::ApiError;
 use yizhao_ses::SesError;
@@ -273,6 +274,7 @@ fn status_named(name: &str) -> Option<u16> {
         "FORBIDDEN" => StatusCode::FORBIDDEN,
         "NOT_FOUND" => StatusCode::NOT_FOUND,
         "CONFLICT" => StatusCode::CONFLICT,
+        "TOO_MANY_REQUESTS" => StatusCode::TOO_MANY_REQUESTS,
         "INTERNAL_SERVER_ERROR" => StatusCode::INTERNAL_SERVER_ERROR,
         "SERVICE_UNAVAILABLE" => StatusCode::SERVICE_UNAVAILABLE,
         "BAD_GATEWAY" => StatusCode::BAD_GATEWAY,
@@ -416,6 +418,7 @@ fn examples() -> Vec<(&'static str, &'static str, Vec<Example>)> {
                 seal(S::TermsNotAccepted),
                 seal(S::AlreadyReviewed("已通过")),
                 seal(S::ReasonMissing),
+                seal(S::Text(TextError::Forbidden("退回原因"))),
                 seal(S::NeedsSealGrant),
                 seal(S::OnlyLegalRepresentative),
                 seal(S::NeedsLicenseAuthorization),
@@ -427,6 +430,21 @@ fn examples() -> Vec<(&'static str, &'static str, Vec<Example>)> {
                 seal(S::MatterNotGranted),
                 seal(S::NoUsesLeft),
             ],
+        ),
+        (
+            "crates/domain/src/text.rs",
+            "TextError",
+            [
+                TextError::Empty("退回原因"),
+                TextError::TooLong("联系人", 50),
+                TextError::Forbidden("姓名"),
+            ]
+            .into_iter()
+            .map(|e| {
+                let api = ApiError::from(e.clone());
+                example(e.code(), Some(e.to_string()), Some(api.status))
+            })
+            .collect(),
         ),
         (
             "crates/domain/src/qr.rs",

@@ -14,9 +14,9 @@ use yizhao_domain::member::{MemberKind, RegistrationChannel};
 use yizhao_gm::keystore::Password;
 
 use super::{CsrfForm, PageError, PageState, bad_form, csrf_invalid, render};
-use crate::limits::ClientAddr;
 use crate::cookies::{cookie_value, set_cookie};
 use crate::error::ApiError;
+use crate::limits::ClientAddr;
 use crate::platform::backoffice::{BackOfficeRole, STAFF_COOKIE};
 use crate::platform::http::{SESSION_COOKIE, session};
 use crate::platform::members::RegistrationRequest;
