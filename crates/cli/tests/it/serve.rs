@@ -150,10 +150,13 @@ fn wallet_serve_prints_its_address_first_serves_the_phone_and_stops_on_sigterm()
     assert_ne!(addr.port(), 0);
     assert!(addr.ip().is_loopback());
 
-    let page = wait_for_ok(addr, "/", &mut running.0);
+    // The pages ask for the device password first, and say it is still the default.
+    let page = wait_for_ok(addr, "/login", &mut running.0);
     assert!(page.contains("电子营业执照"), "{page}");
-    assert!(page.contains("id=\"nav-scan\""), "{page}");
-    assert!(page.contains("当前执照密码为默认密码 123456"), "{page}");
+    assert!(page.contains("id=\"login-password\""), "{page}");
+    assert!(page.contains("当前执照密码仍为默认密码 123456"), "{page}");
+    let (status, _) = crate::get(addr, "/").unwrap();
+    assert_eq!(status, 303, "no session, no home page");
 
     terminate(&running.0);
     let status = wait_for_exit(&mut running.0);
