@@ -461,15 +461,26 @@ async fn play(root: &Path, url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The adjustments 张伟 makes to his photo in step 4: more contrast and a little brightness,
-/// red ink, a slightly higher transparency threshold for a clean background.
+/// The side of the photo 张伟 takes in step 4 (pixels).
+const PHOTO_SIDE: u32 = 640;
+
+/// The adjustments 张伟 makes to his photo in step 4 (taken sideways, on greyish paper): crop to
+/// the seal, turn it 90° clockwise upright, more contrast and a little brightness, red ink, a
+/// slightly higher transparency threshold for a clean background.
 pub(crate) fn demo_adjustments() -> yizhao_impression::Adjustments {
+    let (x, y, width, height) = yizhao_impression::sample::as_taken_crop(PHOTO_SIDE);
     yizhao_impression::Adjustments {
+        crop: Some(yizhao_impression::Rect {
+            x,
+            y,
+            width,
+            height,
+        }),
+        rotation: yizhao_impression::Rotation::R90,
         contrast: 20,
         brightness: 10,
         colour: yizhao_impression::InkColour::Red,
         threshold: 72,
-        ..Default::default()
     }
 }
 
@@ -503,9 +514,9 @@ async fn review_on_pages(url: &str, id: &str) -> anyhow::Result<String> {
             Some(&[("csrf", &csrf)]),
         )
         .await?;
-    let to = location.filter(|_| status.is_redirection()).with_context(|| {
-        format!("审核未完成（{status}）")
-    })?;
+    let to = location
+        .filter(|_| status.is_redirection())
+        .with_context(|| format!("审核未完成（{status}）"))?;
     let (_, _, html) = bo.page(&to, None).await?;
     let at = html
         .find("id=\"review-result\"")
@@ -534,7 +545,7 @@ async fn seals(
     use yizhao_wallet::seals::{SealDesign, SealUseGrantInput};
     let adjust = demo_adjustments();
     println!(
-        "4. 张伟用手机拍摄投标专用章，调整照片（对比度 +{}、亮度 +{}、{}、透明阈值 {}），选择圆形 40mm，用执照签名上传印模；\
+        "4. 张伟用手机拍摄投标专用章，调整照片（裁剪到印模、旋转 90° 摆正、对比度 +{}、亮度 +{}、{}、透明阈值 {}），选择圆形 40mm，用执照签名上传印模；\
 后台审核员{}在印模审核页面审核通过，制作电子印章；张伟领取（R13、R14）",
         adjust.contrast,
         adjust.brightness,
@@ -542,7 +553,7 @@ async fn seals(
         adjust.threshold,
         REVIEWER.1
     );
-    let photo = yizhao_impression::sample::seal_photo(480);
+    let photo = yizhao_impression::sample::seal_photo_as_taken(PHOTO_SIDE);
     let design = SealDesign {
         seal_type: "bid".into(),
         shape: "round".into(),
@@ -620,7 +631,10 @@ async fn seals(
 /// as a tenderer.
 pub(crate) const NEWCOMERS: [(&str, &str); 2] = [
     ("宜昌云帆信息技术有限公司", "扫码登录后自行注册为投标人"),
-    ("宜昌峡江路桥建设有限公司", "由网员注册窗口注册为招标人，再扫码登录"),
+    (
+        "宜昌峡江路桥建设有限公司",
+        "由网员注册窗口注册为招标人，再扫码登录",
+    ),
 ];
 
 /// Prints the real-name data of [`NEWCOMERS`] and how to use it: a new phone (any of the
@@ -631,7 +645,12 @@ fn newcomers(url: &str) -> anyhow::Result<()> {
     for (name, how) in NEWCOMERS {
         let e = demo_registry_entry(name).with_context(|| format!("{name} 不在演示登记信息中"))?;
         let p = &e.legal_representative;
-        println!("  {}（统一社会信用代码 {}，登记地 {}）：{how}", e.name, e.uscc.as_str(), locality_text(&e.locality));
+        println!(
+            "  {}（统一社会信用代码 {}，登记地 {}）：{how}",
+            e.name,
+            e.uscc.as_str(),
+            locality_text(&e.locality)
+        );
         println!(
             "      法定代表人实名信息：姓名 {}，身份证号 {}，手机号 {}",
             p.name,
@@ -639,7 +658,9 @@ fn newcomers(url: &str) -> anyhow::Result<()> {
             p.phone.as_str()
         );
     }
-    println!("  短信验证码不真正发送，可在内置发件箱查看：{url}/authority/api/v1/dev/outbox?phone=手机号");
+    println!(
+        "  短信验证码不真正发送，可在内置发件箱查看：{url}/authority/api/v1/dev/outbox?phone=手机号"
+    );
     Ok(())
 }
 
@@ -743,9 +764,7 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
         )
         .await
         .map_err(|e| anyhow::anyhow!("无法创建审核员：{}", e.message))?;
-    play(data.path(), &url)
-        .await
-        .context("演示场景未能完成")?;
+    play(data.path(), &url).await.context("演示场景未能完成")?;
     // The registration window's account, so the back office can be tried by hand.
     match db.verify_audit().await? {
         yizhao_store::AuditVerdict::Intact { records } => {
@@ -789,8 +808,7 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
     println!();
     println!("正在服务 {url}/ ——按 Ctrl-C 停止。");
     server.await.context("服务已异常停止")??;
-    data.close()
-        .context("无法删除临时数据目录")
+    data.close().context("无法删除临时数据目录")
 }
 
 #[cfg(test)]
@@ -799,10 +817,10 @@ mod tests {
     use super::*;
 
     /// Step 4 says the photo was adjusted: the adjustments it uploads with change the picture,
-    /// and the result still passes the quality checks.
+    /// and the result passes the quality checks.
     #[test]
     fn the_photo_step_really_adjusts_the_photo() {
-        let photo = yizhao_impression::sample::seal_photo(480);
+        let photo = yizhao_impression::sample::seal_photo_as_taken(PHOTO_SIDE);
         let design = yizhao_impression::form::Design::new("bid", "round", 40, 40).unwrap();
         let plain = yizhao_impression::form::prepare(
             &photo,
@@ -812,7 +830,10 @@ mod tests {
         .unwrap();
         let adjusted =
             yizhao_impression::form::prepare(&photo, &demo_adjustments(), &design).unwrap();
-        assert_ne!(demo_adjustments(), yizhao_impression::Adjustments::default());
+        assert_ne!(
+            demo_adjustments(),
+            yizhao_impression::Adjustments::default()
+        );
         assert_ne!(adjusted.png, plain.png);
         assert!(adjusted.report.passed(), "{:?}", adjusted.report.findings);
     }

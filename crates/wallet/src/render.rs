@@ -138,7 +138,10 @@ pub fn stored_license_full(l: &StoredLicense) -> String {
         ("住所", &f.domicile),
         ("经营范围", &f.business_scope),
         ("登记机关", &f.registration_authority),
-        ("登记地", &yizhao_domain::registry::locality_text(&f.locality)),
+        (
+            "登记地",
+            &yizhao_domain::registry::locality_text(&f.locality),
+        ),
     ];
     let mut out = format!(
         "执照编号 {}\n持有角色 {}\n下载时间 {}",

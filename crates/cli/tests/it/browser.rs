@@ -978,7 +978,9 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
     phone.shot("impression-uploaded").await;
 
     // 《电子印章制作与使用须知》 opens on the phone.
-    phone.goto(&format!("{}/seals/notice", phone_server.url)).await;
+    phone
+        .goto(&format!("{}/seals/notice", phone_server.url))
+        .await;
     phone.wait_text("#notice", "电子印章制作与使用须知").await;
 
     // A reviewer approves it on the back office.
@@ -1015,7 +1017,8 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
     phone.click("#seal-mine").await;
     // Listed once, with the seal's picture.
     phone.find(".my-seal img.seal-picture").await;
-    assert_eq!(phone.driver.find_all(thirtyfour::By::Css(".my-seal")).await.unwrap().len(), 1);
+    let listed = phone.driver.find_all(By::Css(".my-seal")).await.unwrap();
+    assert_eq!(listed.len(), 1);
     let export = phone.find(".my-seal .seal-export").await;
     let href = export.attr("href").await.unwrap().unwrap_or_default();
     assert!(href.starts_with("/seals/export/"), "{href}");
@@ -1078,6 +1081,21 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
     // 王强 collects it on his phone, through the grant.
     let wang_server = PhoneServer::start(&wang);
     let agent = driver.browser("seal-agent", 375, 812).await;
+    // An agent's menus offer only what an agent may do (issue #15): no license admins, no
+    // authorizing others, no impression upload, no seal admins.
+    agent.goto(&format!("{}/", wang_server.url)).await;
+    agent.find("#nav-seals").await;
+    agent.goto(&format!("{}/seals", wang_server.url)).await;
+    agent.find("#seal-collectable").await;
+    for css in ["#impression-add", "#nav-seal-admins"] {
+        let found = agent.driver.find_all(By::Css(css)).await.unwrap();
+        assert!(found.is_empty(), "{css}");
+    }
+    agent.goto(&format!("{}/", wang_server.url)).await;
+    for css in ["#nav-admins", "#nav-agents"] {
+        let found = agent.driver.find_all(By::Css(css)).await.unwrap();
+        assert!(found.is_empty(), "{css}");
+    }
     agent.goto(&format!("{}/seals", wang_server.url)).await;
     agent.fill("#password", DEVICE_PASSWORD).await;
     agent.click("#seal-collectable").await;

@@ -82,8 +82,14 @@ fn the_demo_reads_in_chinese_in_order_without_colours() {
     assert!(steps.len() >= 6, "{all}");
     assert_eq!(steps, (1..=steps.len() as u32).collect::<Vec<_>>(), "{all}");
     // The photo adjustments it claims, and the review on the reviewer's pages.
-    assert!(all.contains("对比度 +20") && all.contains("亮度 +10"), "{all}");
-    assert!(all.contains("审核页面") && all.contains("已制作印章"), "{all}");
+    assert!(
+        all.contains("对比度 +20") && all.contains("亮度 +10"),
+        "{all}"
+    );
+    assert!(
+        all.contains("审核页面") && all.contains("已制作印章"),
+        "{all}"
+    );
     // 登记地 by name.
     assert!(all.contains("湖北省宜昌市西陵区"), "{all}");
     // Enterprises a newcomer can register by hand, with their legal representatives' data.
@@ -102,7 +108,13 @@ fn the_demo_reads_in_chinese_in_order_without_colours() {
 
 #[test]
 fn english_prose_is_recognised() {
-    assert!(has_english_prose("yizhao demo: a fresh embedded instance, removed when you stop it."));
-    assert!(!has_english_prose("  命令行: yizhao wallet --home /tmp/x --server http://a show"));
-    assert!(!has_english_prose("正在服务 http://127.0.0.1:1/ ——按 Ctrl-C 停止。"));
+    assert!(has_english_prose(
+        "yizhao demo: a fresh embedded instance, removed when you stop it."
+    ));
+    assert!(!has_english_prose(
+        "  命令行: yizhao wallet --home /tmp/x --server http://a show"
+    ));
+    assert!(!has_english_prose(
+        "正在服务 http://127.0.0.1:1/ ——按 Ctrl-C 停止。"
+    ));
 }

@@ -54,7 +54,10 @@ const TEMPLATES: [(&str, &str); 13] = [
         include_str!("../../templates/pc/bo_reviews.html"),
     ),
     ("seals.html", include_str!("../../templates/pc/seals.html")),
-    ("notice.html", include_str!("../../templates/pc/notice.html")),
+    (
+        "notice.html",
+        include_str!("../../templates/pc/notice.html"),
+    ),
     (
         "impression.html",
         include_str!("../../templates/pc/impression.html"),

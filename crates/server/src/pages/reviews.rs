@@ -124,27 +124,39 @@ async fn queue_page(
         .await
         .map_err(|e| st.review_error(e))?
         .into_iter()
-        .map(|ReviewEntry { item: i, entity_name, uploader }| QueueItem {
+        .map(
+            |ReviewEntry {
+                 item: i,
+                 entity_name,
+                 uploader,
+             }| QueueItem {
+                entity_name,
+                uploader,
+                shape_name: shape_name(&i.shape),
+                size: size_text(i.size_mm),
+                uploaded: beijing_time(i.uploaded_at),
+                id: i.id,
+                uscc: i.uscc,
+                seal_type_name: i.seal_type_name,
+                findings: i.findings,
+            },
+        )
+        .collect();
+    let reviewed = reviewed.map(
+        |ReviewEntry {
+             item: i,
+             entity_name,
+             ..
+         }| Reviewed {
             entity_name,
-            uploader,
-            shape_name: shape_name(&i.shape),
-            size: size_text(i.size_mm),
-            uploaded: beijing_time(i.uploaded_at),
             id: i.id,
             uscc: i.uscc,
             seal_type_name: i.seal_type_name,
-            findings: i.findings,
-        })
-        .collect();
-    let reviewed = reviewed.map(|ReviewEntry { item: i, entity_name, .. }| Reviewed {
-        entity_name,
-        id: i.id,
-        uscc: i.uscc,
-        seal_type_name: i.seal_type_name,
-        state: i.state,
-        state_name: i.state_name,
-        reason: i.reason,
-    });
+            state: i.state,
+            state_name: i.state_name,
+            reason: i.reason,
+        },
+    );
     let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
     Ok(render(
         status,

@@ -947,7 +947,11 @@ async fn a_reviewer_approves_and_rejects_impressions_in_the_back_office() {
 
         // The queue names the entity and who uploaded (issue #15: it showed the code only).
         for id in [&first, &second] {
-            let card = p.html.split(&format!("id=\"impression-{id}\"")).nth(1).unwrap();
+            let card = p
+                .html
+                .split(&format!("id=\"impression-{id}\""))
+                .nth(1)
+                .unwrap();
             let card = &card[..card.find("</section>").unwrap()];
             assert!(card.contains(ENTITY), "{card}");
             assert!(card.contains("张伟（法定代表人）"), "{card}");
@@ -967,7 +971,10 @@ async fn a_reviewer_approves_and_rejects_impressions_in_the_back_office() {
         assert_eq!(p.status, StatusCode::OK, "{}", p.html);
         assert!(p.html.contains("data-state=\"rejected\""));
         let result = p.text("review-result");
-        assert!(result.contains("印文模糊，请重新拍照") && result.contains(ENTITY), "{result}");
+        assert!(
+            result.contains("印文模糊，请重新拍照") && result.contains(ENTITY),
+            "{result}"
+        );
         assert!(p.html.find("review-result").unwrap() < p.html.find("<h1>").unwrap());
         assert!(!p.has(&format!("impression-{second}")));
         // Approved: the seal is made.
@@ -1066,7 +1073,12 @@ async fn the_member_sees_its_impressions_and_seals() {
             assert!(made.contains(&src), "{made}");
         }
         let (s, h, _) = pc
-            .send(&app, Method::GET, &format!("/seals/impressions/{newer}.png"), None)
+            .send(
+                &app,
+                Method::GET,
+                &format!("/seals/impressions/{newer}.png"),
+                None,
+            )
             .await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(h["content-type"], "image/png");
@@ -1149,7 +1161,11 @@ async fn unknown_pages_and_the_seal_notice_are_pages_of_ours() {
         assert!(p.html.contains("href=\"/seals/notice\""), "{}", p.html);
         // The credit database shows 登记地 by its name.
         let p = get(&app, &mut pc, "/credit").await;
-        assert!(p.html.contains("湖北省宜昌市西陵区（420502）"), "{}", p.html);
+        assert!(
+            p.html.contains("湖北省宜昌市西陵区（420502）"),
+            "{}",
+            p.html
+        );
     })
     .await;
 }

@@ -539,7 +539,13 @@ async fn an_impression_is_uploaded_reviewed_made_and_collected() {
 
 /// An uploaded and approved impression: the entity's live seal of type `bid`.
 async fn made_seal(app: &TestApp, zw: &Phone) -> api::SealItem {
-    let (s, v) = seal(app, zw, "impressions.upload", upload(processed_seal(), true)).await;
+    let (s, v) = seal(
+        app,
+        zw,
+        "impressions.upload",
+        upload(processed_seal(), true),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let up: api::ImpressionItem = serde_json::from_value(v).unwrap();
     app.seals
@@ -586,8 +592,14 @@ async fn a_seal_is_collected_once_even_by_racing_requests() {
         let (_, v) = seal(&app, &zw, "seals.collectable", json!({})).await;
         assert_eq!(v, json!([]));
         let (s, v) = seal(&app, &zw, "seals.collect", collect.clone()).await;
-        assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "seal.already_collected"));
-        assert!(v["error"]["message"].as_str().unwrap().contains("我的印章"), "{v}");
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::CONFLICT, "seal.already_collected")
+        );
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains("我的印章"),
+            "{v}"
+        );
 
         // Deleted, it is offered and collected again (once).
         let del = json!({"collection_id": mine[0].collection_id});

@@ -49,7 +49,8 @@ pub(super) async fn home(State(app): State<App>) -> Response {
     // The menu offers what a license of this phone may do: only a legal representative names
     // license admins (R5); a legal representative or a license admin authorizes agents (R7).
     // A phone without licenses sees both (they lead to 下载执照 first).
-    let any = |codes: &[&str]| roles.is_empty() || roles.iter().any(|r| codes.contains(&r.as_str()));
+    let any =
+        |codes: &[&str]| roles.is_empty() || roles.iter().any(|r| codes.contains(&r.as_str()));
     let ctx = context! {
         licenses => rows,
         can_admins => any(&["legal_representative"]),

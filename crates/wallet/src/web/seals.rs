@@ -90,7 +90,8 @@ fn render_seals(app: &App, license: &str, shown: Value, error: Option<&PageError
         .into_iter()
         .map(|l| l.role)
         .collect();
-    let any = |codes: &[&str]| roles.is_empty() || roles.iter().any(|r| codes.contains(&r.as_str()));
+    let any =
+        |codes: &[&str]| roles.is_empty() || roles.iter().any(|r| codes.contains(&r.as_str()));
     let menu = context! {
         can_upload => any(&["legal_representative", "license_admin"]),
         can_seal_admins => any(&["legal_representative"]),
