@@ -23,6 +23,45 @@ pub fn seal_photo(side: u32) -> Vec<u8> {
     out.into_inner()
 }
 
+/// A PNG photo as a phone takes one, `side` × `side` pixels: the seal (radius `0.35 × side`,
+/// centred) on dimmer, greyish paper with duller ink, and turned sideways (its top to the left,
+/// as when the phone is held in landscape). [`as_taken_crop`] and a 90° clockwise turn bring
+/// it back to a square, upright seal.
+pub fn seal_photo_as_taken(side: u32) -> Vec<u8> {
+    let c = f64::from(side) / 2.0;
+    let radius = f64::from(side) * 0.35;
+    let img = image::RgbImage::from_fn(side, side, |x, y| {
+        // Display (u', v') shows the seal's (u, v) = (−v', u'): turned 90° counter-clockwise.
+        let du = (f64::from(x) + 0.5 - c) / radius;
+        let dv = (f64::from(y) + 0.5 - c) / radius;
+        let (u, v) = (-dv, du);
+        // Paper darkening towards the bottom right, as under a lamp.
+        let shade = ((f64::from(x) + f64::from(y)) / f64::from(2 * side) * 24.0) as u8;
+        if ink_at(u, v) {
+            image::Rgb([176u8.saturating_sub(shade), 48, 52])
+        } else {
+            image::Rgb([
+                226u8.saturating_sub(shade),
+                220u8.saturating_sub(shade),
+                206u8.saturating_sub(shade),
+            ])
+        }
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    if img.write_to(&mut out, image::ImageFormat::Png).is_err() {
+        return Vec::new();
+    }
+    out.into_inner()
+}
+
+/// The square around the seal of [`seal_photo_as_taken`]`(side)`, with a small margin: `(x, y,
+/// width, height)`.
+pub fn as_taken_crop(side: u32) -> (u32, u32, u32, u32) {
+    let half = side * 37 / 100;
+    let c = side / 2;
+    (c - half, c - half, 2 * half, 2 * half)
+}
+
 /// Whether the point (u, v) of the seal's frame (centre 0, radius 1) is ink.
 fn ink_at(u: f64, v: f64) -> bool {
     let r = (u * u + v * v).sqrt();

@@ -1214,15 +1214,8 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
     phone.click("#seal-mine").await;
     // Listed once, with the seal's picture.
     phone.find(".my-seal img.seal-picture").await;
-    assert_eq!(
-        phone
-            .driver
-            .find_all(thirtyfour::By::Css(".my-seal"))
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    let listed = phone.driver.find_all(By::Css(".my-seal")).await.unwrap();
+    assert_eq!(listed.len(), 1);
     let export = phone.find(".my-seal .seal-export").await;
     let href = export.attr("href").await.unwrap().unwrap_or_default();
     assert!(href.starts_with("/seals/export/"), "{href}");
@@ -1290,6 +1283,21 @@ async fn an_impression_uploaded_on_the_phone_is_approved_collected_and_granted_t
     let agent = driver
         .phone("seal-agent", &wang_server.url, DEVICE_PASSWORD)
         .await;
+    // An agent's menus offer only what an agent may do (issue #15): no license admins, no
+    // authorizing others, no impression upload, no seal admins.
+    agent.goto(&format!("{}/", wang_server.url)).await;
+    agent.find("#nav-seals").await;
+    agent.goto(&format!("{}/seals", wang_server.url)).await;
+    agent.find("#seal-collectable").await;
+    for css in ["#impression-add", "#nav-seal-admins"] {
+        let found = agent.driver.find_all(By::Css(css)).await.unwrap();
+        assert!(found.is_empty(), "{css}");
+    }
+    agent.goto(&format!("{}/", wang_server.url)).await;
+    for css in ["#nav-admins", "#nav-agents"] {
+        let found = agent.driver.find_all(By::Css(css)).await.unwrap();
+        assert!(found.is_empty(), "{css}");
+    }
     agent.goto(&format!("{}/seals", wang_server.url)).await;
     agent.fill("#password", DEVICE_PASSWORD).await;
     agent.click("#seal-collectable").await;
