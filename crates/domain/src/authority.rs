@@ -353,43 +353,6 @@ pub fn check_code_throttle(
     }
 }
 
-#[cfg(test)]
-mod code_throttle_tests {
-    use super::*;
-
-    #[test]
-    fn a_phone_gets_one_code_a_cooldown_and_a_daily_cap() {
-        let none = CodesSent {
-            count: 0,
-            first: None,
-            last: None,
-        };
-        assert_eq!(check_code_throttle(none, 1000, 60, 10), Ok(()));
-        let one = CodesSent {
-            count: 1,
-            first: Some(1000),
-            last: Some(1000),
-        };
-        assert_eq!(
-            check_code_throttle(one, 1059, 60, 10),
-            Err(CodeThrottle::CoolDown { retry_at: 1060 })
-        );
-        assert_eq!(check_code_throttle(one, 1060, 60, 10), Ok(()));
-        let ten = CodesSent {
-            count: 10,
-            first: Some(1000),
-            last: Some(5000),
-        };
-        assert_eq!(
-            check_code_throttle(ten, 9000, 60, 10),
-            Err(CodeThrottle::DailyCap {
-                cap: 10,
-                retry_at: 87_400
-            })
-        );
-    }
-}
-
 /// R2: the first download of an entity's license is the legal representative's.
 pub fn check_download(role: Role, entity_has_first_download: bool) -> Result<(), AuthorityError> {
     if role != Role::LegalRepresentative && !entity_has_first_download {
@@ -757,5 +720,42 @@ mod credential_status_tests {
             AuthorityError::MatterNotAuthorized("x".into()).code()
         );
         assert_eq!(r.message, "该执照未获授权办理此事项（x）。");
+    }
+}
+
+#[cfg(test)]
+mod code_throttle_tests {
+    use super::*;
+
+    #[test]
+    fn a_phone_gets_one_code_a_cooldown_and_a_daily_cap() {
+        let none = CodesSent {
+            count: 0,
+            first: None,
+            last: None,
+        };
+        assert_eq!(check_code_throttle(none, 1000, 60, 10), Ok(()));
+        let one = CodesSent {
+            count: 1,
+            first: Some(1000),
+            last: Some(1000),
+        };
+        assert_eq!(
+            check_code_throttle(one, 1059, 60, 10),
+            Err(CodeThrottle::CoolDown { retry_at: 1060 })
+        );
+        assert_eq!(check_code_throttle(one, 1060, 60, 10), Ok(()));
+        let ten = CodesSent {
+            count: 10,
+            first: Some(1000),
+            last: Some(5000),
+        };
+        assert_eq!(
+            check_code_throttle(ten, 9000, 60, 10),
+            Err(CodeThrottle::DailyCap {
+                cap: 10,
+                retry_at: 87_400
+            })
+        );
     }
 }

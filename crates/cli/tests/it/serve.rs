@@ -162,3 +162,47 @@ fn wallet_serve_prints_its_address_first_serves_the_phone_and_stops_on_sigterm()
     let status = wait_for_exit(&mut running.0);
     assert!(status.success(), "exit status {status}");
 }
+
+/// A plain HTTP/1.1 `POST` with an empty JSON body; the status.
+fn post(addr: std::net::SocketAddr, path: &str) -> u16 {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+/// The limit flags reach the running server, which keys them on the connection's peer.
+#[test]
+fn serve_applies_its_rate_limit_settings() {
+    let addr = free_addr();
+    let root = tempfile::tempdir().unwrap();
+    let child = yizhao()
+        .args(["serve", "--listen", &addr.to_string(), "--data"])
+        .arg(root.path().join("data"))
+        .args([
+            "--qr-rate-per-address",
+            "3/1",
+            "--challenge-rate-per-address",
+            "2/1",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+    wait_for_ok(addr, "/healthz", &mut running.0);
+    let qr: Vec<u16> = (0..5).map(|_| post(addr, "/platform/api/v1/qr")).collect();
+    assert_eq!(qr, [200, 200, 200, 429, 429]);
+    let challenges: Vec<u16> = (0..3)
+        .map(|_| post(addr, "/authority/api/v1/challenges"))
+        .collect();
+    assert_eq!(challenges, [200, 200, 429]);
+    terminate(&running.0);
+    assert!(wait_for_exit(&mut running.0).success());
+}
