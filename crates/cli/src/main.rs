@@ -148,9 +148,39 @@ struct LimitArgs {
     #[arg(long, value_name = "SECS", default_value_t = yizhao_server::serve::DEFAULT_BODY_TIMEOUT_SECS,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     body_timeout: u64,
+    /// Wrong back-office passwords per account, within `--login-window`, before the account
+    /// is locked for `--login-lock`.
+    #[arg(long, value_name = "N", default_value_t = yizhao_domain::login::LoginThrottle::ACCOUNT.max_failures,
+          value_parser = clap::value_parser!(i64).range(1..=1000))]
+    login_failures_per_account: i64,
+    /// Wrong back-office passwords per client address, within `--login-window`, before the
+    /// address is locked for `--login-lock`.
+    #[arg(long, value_name = "N", default_value_t = yizhao_domain::login::LoginThrottle::ADDRESS.max_failures,
+          value_parser = clap::value_parser!(i64).range(1..=10_000))]
+    login_failures_per_address: i64,
+    /// Seconds in which wrong back-office passwords count (from the first).
+    #[arg(long, value_name = "SECS", default_value_t = yizhao_domain::login::LoginThrottle::ACCOUNT.window_secs,
+          value_parser = clap::value_parser!(i64).range(1..=86_400))]
+    login_window: i64,
+    /// Seconds a locked back-office account or address refuses every login.
+    #[arg(long, value_name = "SECS", default_value_t = yizhao_domain::login::LoginThrottle::ACCOUNT.lock_secs,
+          value_parser = clap::value_parser!(i64).range(1..=86_400))]
+    login_lock: i64,
 }
 
 impl LimitArgs {
+    fn login_limits(&self) -> yizhao_server::platform::backoffice::LoginLimits {
+        let throttle = |max_failures| yizhao_domain::login::LoginThrottle {
+            max_failures,
+            window_secs: self.login_window,
+            lock_secs: self.login_lock,
+        };
+        yizhao_server::platform::backoffice::LoginLimits {
+            account: throttle(self.login_failures_per_account),
+            address: throttle(self.login_failures_per_address),
+        }
+    }
+
     fn serve_settings(&self) -> yizhao_server::serve::ServeSettings {
         // At most a million (the parser's range): fits a usize.
         let max_connections = usize::try_from(self.max_connections).unwrap_or(usize::MAX);
@@ -261,6 +291,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         qr_per_address: Some(args.limits.qr_rate_per_address),
         qr_per_session: Some(args.limits.qr_rate_per_session),
+        login: args.limits.login_limits(),
         ..Default::default()
     };
     let services = app::start(db, &args.store.data, args.demo_data, config, platform).await?;

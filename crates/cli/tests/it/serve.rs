@@ -71,16 +71,16 @@ fn demo_prints_its_banner_serves_and_cleans_up_on_sigterm() {
     let mut banner = Vec::new();
     for line in BufReader::new(stdout).lines() {
         let line = line.unwrap();
-        let last = line.starts_with("Serving ");
+        let last = line.starts_with("正在服务");
         banner.push(line);
         if last {
             break;
         }
     }
     let url = format!("http://{addr}/");
-    assert!(banner[0].starts_with("yizhao demo"), "{banner:?}");
+    assert!(banner[0].starts_with("yizhao 演示"), "{banner:?}");
     // The scenario's steps that are built were played, each with its outcome.
-    for step in ["1. 张伟", "2. 张伟添加李娜", "3. 张伟扫描"] {
+    for step in ["1. 张伟", "2. 张伟添加李娜", "3. 张伟"] {
         assert!(
             banner.iter().any(|l| l.starts_with(step)),
             "step {step} missing: {banner:?}"
@@ -97,17 +97,17 @@ fn demo_prints_its_banner_serves_and_cleans_up_on_sigterm() {
     assert!(
         banner
             .iter()
-            .any(|l| l.starts_with("10.") && l.contains("完整")),
+            .any(|l| l.starts_with("6.") && l.contains("完整")),
         "{banner:?}"
     );
     assert!(
-        banner.last().is_some_and(|l| l.starts_with("Serving ")),
+        banner.last().is_some_and(|l| l.starts_with("正在服务")),
         "{banner:?}"
     );
     assert!(banner.iter().any(|l| l.contains(&url)), "{banner:?}");
     let data = banner
         .iter()
-        .find_map(|l| l.trim().strip_prefix("data folder:"))
+        .find_map(|l| l.trim().strip_prefix("数据目录："))
         .map(|p| std::path::PathBuf::from(p.trim()))
         .unwrap();
     assert!(data.is_dir(), "{} missing", data.display());
@@ -203,6 +203,73 @@ fn serve_applies_its_rate_limit_settings() {
         .map(|_| post(addr, "/authority/api/v1/challenges"))
         .collect();
     assert_eq!(challenges, [200, 200, 429]);
+    terminate(&running.0);
+    assert!(wait_for_exit(&mut running.0).success());
+}
+
+/// One raw HTTP/1.1 exchange: the status, the headers (lower-cased names) and the body.
+fn exchange(addr: std::net::SocketAddr, request: &str) -> (u16, String, String) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head.to_lowercase(), body.to_owned())
+}
+
+/// The back-office login limit flags reach the running server: with
+/// `--login-failures-per-account 2`, the third attempt is refused as locked, before any
+/// password is checked.
+#[test]
+fn serve_applies_its_back_office_login_limits() {
+    let addr = free_addr();
+    let root = tempfile::tempdir().unwrap();
+    let child = yizhao()
+        .args(["serve", "--listen", &addr.to_string(), "--data"])
+        .arg(root.path().join("data"))
+        .args(["--login-failures-per-account", "2", "--login-lock", "600"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+    wait_for_ok(addr, "/healthz", &mut running.0);
+
+    let (status, head, body) = exchange(
+        addr,
+        &format!("GET /backoffice/login HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    );
+    assert_eq!(status, 200);
+    let cookie = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned();
+    let csrf = body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let statuses: Vec<u16> = (0..3)
+        .map(|_| {
+            let form = format!("csrf={csrf}&username=w1&password=wrong");
+            let (status, _, _) = exchange(
+                addr,
+                &format!(
+                    "POST /backoffice/login HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\n\
+                     Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
+                     Connection: close\r\n\r\n{form}",
+                    form.len()
+                ),
+            );
+            status
+        })
+        .collect();
+    assert_eq!(statuses, [401, 401, 429]);
     terminate(&running.0);
     assert!(wait_for_exit(&mut running.0).success());
 }
