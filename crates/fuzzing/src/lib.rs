@@ -8,6 +8,9 @@
 //! crate's tests, so `cargo test` exercises them without cargo-fuzz; the tests also write the
 //! seed corpora from the project's own fixtures.
 
+// A fuzz target reports a defect by panicking: `expect` here states what must hold.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 pub mod fixtures;
 mod targets;
 
