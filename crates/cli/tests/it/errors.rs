@@ -278,7 +278,6 @@ fn status_named(name: &str) -> Option<u16> {
         "INTERNAL_SERVER_ERROR" => StatusCode::INTERNAL_SERVER_ERROR,
         "SERVICE_UNAVAILABLE" => StatusCode::SERVICE_UNAVAILABLE,
         "BAD_GATEWAY" => StatusCode::BAD_GATEWAY,
-        "TOO_MANY_REQUESTS" => StatusCode::TOO_MANY_REQUESTS,
         "PAYLOAD_TOO_LARGE" => StatusCode::PAYLOAD_TOO_LARGE,
         other => panic!("add StatusCode::{other} to status_named"),
     };
