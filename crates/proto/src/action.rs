@@ -211,12 +211,12 @@ mod tests {
     fn seal() -> Value {
         json!({
             "id": "e1", "uscc": "91420500M000000000", "seal_type": "bid", "name": "投标专用章",
-            "valid": [1, 2], "made_at": 1, "superseded": false,
+            "valid": [1, 2], "made_at": 1, "superseded": false, "impression_id": "m1",
         })
     }
 
     fn collected() -> Value {
-        json!({"collection_id": "c1", "seal": seal(), "grant_id": null, "der": "MAA="})
+        json!({"collection_id": "c1", "seal": seal(), "grant_id": null, "der": "MAA=", "usable": true})
     }
 
     #[test]

@@ -373,7 +373,11 @@ async fn review_reasons_people_cannot_read_are_refused() {
             &[("csrf", &csrf), ("reason", " 印模模糊，请重拍 ")],
         )
         .await;
-        assert_eq!(p.status, StatusCode::OK);
+        // Back to the queue, the outcome (with the trimmed reason) on top.
+        assert_eq!(p.status, StatusCode::SEE_OTHER);
+        let queue = p.location.unwrap();
+        assert_eq!(queue, format!("/backoffice/reviews?reviewed={id}"));
+        let p = get(&app, &mut r, &queue).await;
         assert!(p.html.contains("印模模糊，请重拍"));
     })
     .await;
