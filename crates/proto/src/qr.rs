@@ -172,6 +172,11 @@ pub fn parse_qr_link(s: &str) -> Option<(String, String)> {
         return None;
     }
     let rest = strip_prefix_ci(s, "https://").or_else(|| strip_prefix_ci(s, "http://"))?;
+    // No empty path segment: [`qr_link`] never makes one, and `host//qr/id` would read as a
+    // base ending in `/` that no link of ours has (found by the `qr_answer` fuzz target).
+    if rest.contains("//") {
+        return None;
+    }
     let (before, id) = s.rsplit_once("/qr/")?;
     let host = rest.split('/').next()?;
     if host.is_empty() || host.contains('@') || before.len() < s.len() - rest.len() + host.len() {
@@ -356,6 +361,9 @@ mod tests {
             "https://qr/abcdefgh",
             "https://x.cn\\@evil.cn/qr/abcdefgh",
             "httpx://x.cn/qr/abcdefgh",
+            // An empty path segment (the qr_answer fuzz target's finding).
+            "https://yiatform//qr/req_0123ef",
+            "https://x.cn/a//b/qr/abcdefgh",
         ] {
             assert_eq!(parse_qr_link(junk), None, "accepted {junk:?}");
         }
