@@ -13,25 +13,23 @@ use super::{App, PageError, PendingRealname, matters_text, period_text, see_othe
 use crate::error::WalletError;
 use crate::render;
 use crate::time::{format_beijing, now_unix};
+use yizhao_domain::registry::division_name;
 
-/// Registration localities (登记地) offered on the phone: 宜昌市 and its districts and
-/// county-level cities first, then a few others.
-const LOCALITIES: &[(&str, &str)] = &[
-    ("420500", "湖北省宜昌市"),
-    ("420502", "湖北省宜昌市西陵区"),
-    ("420503", "湖北省宜昌市伍家岗区"),
-    ("420504", "湖北省宜昌市点军区"),
-    ("420505", "湖北省宜昌市猇亭区"),
-    ("420506", "湖北省宜昌市夷陵区"),
-    ("420581", "湖北省宜都市"),
-    ("420582", "湖北省当阳市"),
-    ("420583", "湖北省枝江市"),
-    ("420106", "湖北省武汉市武昌区"),
-    ("330106", "浙江省杭州市西湖区"),
-    ("110105", "北京市朝阳区"),
-    ("310115", "上海市浦东新区"),
-    ("440305", "广东省深圳市南山区"),
+/// Registration localities (登记地) offered on the phone, by GB/T 2260 code: 宜昌市 and its
+/// districts and county-level cities first, then a few others. Their names are the domain's
+/// ([`division_name`]).
+const LOCALITIES: &[&str] = &[
+    "420500", "420502", "420503", "420504", "420505", "420506", "420581", "420582", "420583",
+    "420106", "330106", "110105", "310115", "440305",
 ];
+
+/// The localities as the 选择登记地 list shows them.
+fn locality_options() -> Vec<minijinja::Value> {
+    LOCALITIES
+        .iter()
+        .map(|code| context! { code => code, name => locality_name(code) })
+        .collect()
+}
 
 /// The locality selected at first: where most enterprises of the platform are registered.
 const DEFAULT_LOCALITY: &str = "420502";
@@ -124,10 +122,7 @@ pub(super) async fn locality(State(app): State<App>) -> Response {
     let Some(name) = verified_name(&app) else {
         return see_other("/download");
     };
-    let localities: Vec<_> = LOCALITIES
-        .iter()
-        .map(|(code, name)| context! { code => code, name => name })
-        .collect();
+    let localities: Vec<_> = locality_options();
     let ctx = context! { verified => name, localities => localities, chosen => DEFAULT_LOCALITY };
     app.page("locality.html", ctx, None)
 }
@@ -168,10 +163,7 @@ impl From<&LicenseOffer> for OfferRow {
 }
 
 fn locality_name(code: &str) -> &str {
-    LOCALITIES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or(code, |(_, n)| n)
+    division_name(code).unwrap_or(code)
 }
 
 /// `GET /download/licenses?locality=…`: 可下载执照记录 and 已下载执照记录.
@@ -192,10 +184,7 @@ pub(super) async fn licenses(State(app): State<App>, Query(q): Query<LocalityQue
         }
         Err(WalletError::NotVerified) => see_other("/download"),
         Err(e) => {
-            let localities: Vec<_> = LOCALITIES
-                .iter()
-                .map(|(code, name)| context! { code => code, name => name })
-                .collect();
+            let localities: Vec<_> = locality_options();
             let ctx = context! {
                 verified => verified_name(&app),
                 localities => localities,
@@ -283,5 +272,19 @@ pub(super) async fn download(State(app): State<App>, CheckedForm(f): CheckedForm
             app.message(StatusCode::OK, "下载执照", Some(result), None)
         }
         Err(e) => declaration_page(&app, &q, Some(&PageError::from(e))).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_offered_locality_has_its_name() {
+        for code in LOCALITIES {
+            assert!(division_name(code).is_some(), "{code} has no name");
+        }
+        assert!(LOCALITIES.contains(&DEFAULT_LOCALITY));
+        assert_eq!(locality_name("420502"), "湖北省宜昌市西陵区");
     }
 }
