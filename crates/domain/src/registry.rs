@@ -153,6 +153,28 @@ pub const COLUMNS: [&str; 13] = [
     "locality",
 ];
 
+impl Enterprise {
+    /// The fields in [`COLUMNS`] order, as an import file holds them.
+    pub fn fields(&self) -> [&str; 13] {
+        let p = &self.legal_representative;
+        [
+            self.uscc.as_str(),
+            &self.name,
+            &self.kind,
+            &p.name,
+            p.id_number.as_str(),
+            p.phone.as_str(),
+            &self.registered_capital,
+            &self.established,
+            &self.business_term,
+            &self.domicile,
+            &self.business_scope,
+            &self.registration_authority,
+            &self.locality,
+        ]
+    }
+}
+
 /// Chinese labels of [`COLUMNS`], for the "must not be empty" messages.
 const LABELS: [&str; 13] = [
     "统一社会信用代码",
@@ -450,32 +472,12 @@ fn is_business_term(s: &str) -> bool {
 mod tests {
     use super::*;
 
-    /// The fields of `e` in [`COLUMNS`] order.
-    fn fields(e: &Enterprise) -> [&str; 13] {
-        let p = &e.legal_representative;
-        [
-            e.uscc.as_str(),
-            &e.name,
-            &e.kind,
-            &p.name,
-            p.id_number.as_str(),
-            p.phone.as_str(),
-            &e.registered_capital,
-            &e.established,
-            &e.business_term,
-            &e.domicile,
-            &e.business_scope,
-            &e.registration_authority,
-            &e.locality,
-        ]
-    }
-
     /// `enterprises` as an import file with the columns in `header` order.
     fn to_csv(header: &[&str], enterprises: &[Enterprise]) -> String {
         let mut writer = csv::Writer::from_writer(Vec::new());
         writer.write_record(header).unwrap();
         for e in enterprises {
-            let fields = fields(e);
+            let fields = e.fields();
             let record = header.iter().map(|h| {
                 let c = COLUMNS.iter().position(|c| c == h).unwrap();
                 fields[c]

@@ -164,24 +164,7 @@ pub fn registry_csv(data: &[u8]) {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(COLUMNS).expect("header");
     for e in &enterprises {
-        let p = &e.legal_representative;
-        writer
-            .write_record([
-                e.uscc.as_str(),
-                &e.name,
-                &e.kind,
-                &p.name,
-                p.id_number.as_str(),
-                p.phone.as_str(),
-                &e.registered_capital,
-                &e.established,
-                &e.business_term,
-                &e.domicile,
-                &e.business_scope,
-                &e.registration_authority,
-                &e.locality,
-            ])
-            .expect("record");
+        writer.write_record(e.fields()).expect("record");
     }
     let written = String::from_utf8(writer.into_inner().expect("flush")).expect("UTF-8");
     assert_eq!(

@@ -120,22 +120,7 @@ fn registries() -> Vec<(&'static str, Vec<u8>)> {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(header).unwrap();
         for e in demo_registry().iter().take(n) {
-            let p = &e.legal_representative;
-            let fields = [
-                e.uscc.as_str(),
-                &e.name,
-                &e.kind,
-                &p.name,
-                p.id_number.as_str(),
-                p.phone.as_str(),
-                &e.registered_capital,
-                &e.established,
-                &e.business_term,
-                &e.domicile,
-                &e.business_scope,
-                &e.registration_authority,
-                &e.locality,
-            ];
+            let fields = e.fields();
             w.write_record(
                 header
                     .iter()
